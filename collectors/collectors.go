@@ -1,0 +1,122 @@
+// Package collectors defines what every source of input produces: applied
+// Terraform state (stacks) and live inventories. Each source lives in its own
+// sub-package (tfstate, tfplan, snapshot, and later cloudtrail, awsconfig,
+// gcpaudit, gcpasset) and turns its raw input into these types.
+//
+// Partial failure is normal: a source returns what it could read plus one
+// *InputError per input it could not, and the cycle goes on with the rest.
+package collectors
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/driftwarden/driftwarden/model"
+)
+
+// Stack is one Terraform state: the resources it says were applied.
+type Stack struct {
+	// Name identifies the stack across cycles (unique across sources).
+	Name string
+	// Source is the configured source's name.
+	Source string
+	// Location is where the state was read (file path or redacted URL).
+	Location         string
+	Workspace        string
+	Serial           int64
+	Lineage          string
+	TerraformVersion string
+	// Resources are the managed resource instances (data sources excluded).
+	Resources []model.Resource
+}
+
+// StateSource yields applied state.
+type StateSource interface {
+	// Name is the configured source name.
+	Name() string
+	// States loads every stack the source knows. It returns the stacks it
+	// could load and one error (an *InputError where possible) per stack or
+	// file it could not; it never gives up on all because one failed.
+	States(ctx context.Context) ([]Stack, []error)
+}
+
+// LiveResource is one resource as a live inventory saw it.
+type LiveResource struct {
+	model.Resource
+	// Gone is true when the source saw the resource deleted (a refresh-only
+	// plan that would delete it from state).
+	Gone bool
+	// Partial is true when Attributes hold only some attributes: an absent
+	// key means "not observed", never "null".
+	Partial bool
+	// Before holds the applied attributes as the source saw them (a plan's
+	// "before"), used when no state for the stack was loaded.
+	Before map[string]any
+	// BeforeSensitive lists sensitive attribute paths of Before.
+	BeforeSensitive []string
+}
+
+// Coverage says which resources an inventory enumerates completely, so that
+// absence from it means "missing" and presence outside every state means
+// "unmanaged". An empty Coverage enumerates nothing (a plan only reports the
+// addresses it lists).
+type Coverage struct {
+	// Types are the resource types enumerated completely.
+	Types map[string]bool
+	// Accounts and Regions restrict Types; empty means any.
+	Accounts map[string]bool
+	Regions  map[string]bool
+}
+
+// Covers reports whether a resource of this type, account and region would
+// appear in the inventory if it existed.
+func (c Coverage) Covers(typ, account, region string) bool {
+	if !c.Types[typ] {
+		return false
+	}
+	if len(c.Accounts) > 0 && account != "" && !c.Accounts[account] {
+		return false
+	}
+	if len(c.Regions) > 0 && region != "" && !c.Regions[region] {
+		return false
+	}
+	return true
+}
+
+// Inventory is one live source's view for one cycle.
+type Inventory struct {
+	Source    string
+	Resources []LiveResource
+	Coverage  Coverage
+}
+
+// InventorySource yields live resources.
+type InventorySource interface {
+	Name() string
+	// Inventory reads the live view. Like StateSource.States it returns what
+	// it could read plus one error per input it could not.
+	Inventory(ctx context.Context) (Inventory, []error)
+}
+
+// InputError is a bad input: it names the source, the file or URL, and the
+// place inside it (line, record, byte offset, JSON path) so that a user can
+// find and fix it. It costs only that input.
+type InputError struct {
+	Source   string // configured source name
+	Location string // file path or redacted URL
+	Place    string // "line 12", "record 3", "offset 1043", "resources[4].instances[0]"
+	Err      error
+}
+
+func (e *InputError) Error() string {
+	s := e.Location
+	if e.Source != "" {
+		s = e.Source + ": " + s
+	}
+	if e.Place != "" {
+		s += ": " + e.Place
+	}
+	return fmt.Sprintf("%s: %v", s, e.Err)
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
