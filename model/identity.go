@@ -20,9 +20,7 @@ func Identity(provider, typ string, attrs map[string]any) Resource {
 	r.NativeID = str(attrs["id"])
 	if arn := str(attrs["arn"]); strings.HasPrefix(arn, "arn:") {
 		r.ID = arn
-		if p := strings.SplitN(arn, ":", 6); len(p) == 6 {
-			r.Region, r.Account = p[3], p[4]
-		}
+		r.Region, r.Account = arnRegionAccount(arn)
 	}
 	if r.ID == "" && r.NativeID != "" {
 		r.ID = CanonicalID(r.Provider, typ, r.NativeID)
@@ -54,4 +52,27 @@ func Identity(provider, typ string, attrs map[string]any) Resource {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// arnRegionAccount returns fields 4 and 5 of arn:partition:service:region:account:...
+// without allocating.
+func arnRegionAccount(arn string) (region, account string) {
+	rest := arn
+	for i := 0; i < 3; i++ {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return "", ""
+		}
+		rest = rest[j+1:]
+	}
+	j := strings.IndexByte(rest, ':')
+	if j < 0 {
+		return "", ""
+	}
+	region, rest = rest[:j], rest[j+1:]
+	k := strings.IndexByte(rest, ':')
+	if k < 0 {
+		return "", ""
+	}
+	return region, rest[:k]
 }

@@ -1,0 +1,731 @@
+package tfstate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/model"
+)
+
+// ErrEmptyState is the cause of the InputError Decode returns for an input
+// holding nothing but whitespace. The HTTP source treats it as "no state
+// yet", as Terraform's http backend does; a file source reports it.
+var ErrEmptyState = errors.New("empty input: no Terraform state")
+
+// VersionError is a state whose format version this package does not read.
+type VersionError struct {
+	Version int64
+}
+
+func (e *VersionError) Error() string {
+	if e.Version >= 0 && e.Version < 4 {
+		return fmt.Sprintf("state format version %d is not supported: driftwarden reads version 4, which Terraform 0.12 and later (and OpenTofu) write; "+
+			"upgrade the state by running a plan and apply with Terraform 0.12 or later", e.Version)
+	}
+	return fmt.Sprintf("state format version %d is not supported: driftwarden reads version 4", e.Version)
+}
+
+// DecodeOptions says where a state comes from; it names the stack and
+// every error.
+type DecodeOptions struct {
+	// Source is the configured source name (Stack.Source, Resource.Source).
+	Source string
+	// Location is the file path or redacted URL, used in errors and
+	// Stack.Location.
+	Location string
+	// Stack is the stack name given to the stack and every resource.
+	Stack string
+	// Workspace is the Terraform workspace the state belongs to.
+	Workspace string
+	// SizeHint is the input size in bytes when known (file size,
+	// Content-Length); it lets Decode size the resource list once instead
+	// of growing it. Zero means unknown.
+	SizeHint int64
+}
+
+const (
+	readBufferSize = 256 << 10
+	// maxIntern bounds the table of interned strings of one decode.
+	maxIntern = 1 << 16
+	// maxInternLen is the longest string worth interning.
+	maxInternLen = 96
+	// sizeProbe is the number of instances after which Decode estimates
+	// the final count from SizeHint and the bytes read so far.
+	sizeProbe = 2048
+)
+
+// Decode reads one Terraform state (format version 4) from r and returns
+// its managed resource instances as a stack. It streams: the document is
+// never held whole, only each instance's attributes, compacted, end up in
+// Resource.RawAttributes.
+//
+// Every error is a *collectors.InputError naming opts.Location and the
+// place (resources[i].instances[j], the resource address, the byte
+// offset); its cause is a *SyntaxError, a *ReadError, a *VersionError,
+// ErrEmptyState or a description of the bad field.
+func Decode(r io.Reader, opts DecodeOptions) (*collectors.Stack, error) {
+	d := newDecoder(r, opts)
+	st, err := d.decode()
+	if err != nil {
+		return nil, &collectors.InputError{Source: opts.Source, Location: opts.Location, Place: d.place(err), Err: err}
+	}
+	return st, nil
+}
+
+// decoder walks one state document.
+type decoder struct {
+	s    *scanner
+	opts DecodeOptions
+	out  []model.Resource
+
+	// position, for error places
+	res, inst  int // indexes; -1 outside
+	resAddr    string
+	errOff     int64 // offset of a semantic error; -1 when the cause carries it
+	sizedOnce  bool
+	keyBuf     []byte
+	valBuf     []byte
+	attrBuf    []byte
+	attrSpans  idSpans
+	slab       []byte
+	boxes      map[string]any
+	flatBuf    []byte
+	sensBuf    []byte
+	strs       map[string]string
+	pending    []pendingInstance
+	id         idExtractor
+	resFields  resourceFields
+	instFields instanceFields
+}
+
+type resourceFields struct {
+	module, mode, typ, name, provider string
+}
+
+type indexKey struct {
+	kind byte // 0 none, 'i' int, 's' string
+	i    int64
+	s    string
+}
+
+type instanceFields struct {
+	key                        indexKey
+	deposed                    string
+	hasAttrs, hasFlat, hasSens bool
+}
+
+// pendingInstance is an instance read before its resource's fields are all
+// known (JSON objects are unordered).
+type pendingInstance struct {
+	key       indexKey
+	attrs     []byte
+	spans     idSpans
+	sensitive []string
+}
+
+func newDecoder(r io.Reader, opts DecodeOptions) *decoder {
+	d := &decoder{
+		s:      newScanner(r, readBufferSize),
+		opts:   opts,
+		res:    -1,
+		inst:   -1,
+		errOff: -1,
+		strs:   make(map[string]string, 1024),
+		boxes:  make(map[string]any, 256),
+	}
+	d.id.d = d
+	return d
+}
+
+// intern returns a shared copy of b, so that values repeated across
+// instances (types, regions, tag keys and values) are stored once.
+func (d *decoder) intern(b []byte) string {
+	if s, ok := d.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(b) <= maxInternLen && len(d.strs) < maxIntern {
+		d.strs[s] = s
+	}
+	return s
+}
+
+const (
+	// slabSize is the size of the blocks instance attributes are copied
+	// into: one allocation per block instead of one per instance, and no
+	// size-class rounding per instance.
+	slabSize = 1 << 20
+	// slabMax is the largest attributes object copied into a block.
+	slabMax = slabSize / 8
+)
+
+// keep returns a copy of b that the decoder will not reuse, with its
+// capacity clipped so that appending to it never touches a neighbour.
+func (d *decoder) keep(b []byte) []byte {
+	if len(b) > slabMax {
+		return append([]byte(nil), b...)
+	}
+	if len(b) > cap(d.slab)-len(d.slab) {
+		d.slab = make([]byte, 0, slabSize)
+	}
+	start := len(d.slab)
+	d.slab = append(d.slab, b...)
+	return d.slab[start:len(d.slab):len(d.slab)]
+}
+
+// internAny is intern for values stored in a map[string]any: the boxed
+// value is shared too, so storing it allocates nothing.
+func (d *decoder) internAny(b []byte) any {
+	if v, ok := d.boxes[string(b)]; ok {
+		return v
+	}
+	var v any = d.intern(b)
+	if len(b) <= maxInternLen && len(d.boxes) < maxIntern {
+		d.boxes[v.(string)] = v
+	}
+	return v
+}
+
+// fail records a semantic error at off.
+func (d *decoder) fail(off int64, format string, args ...any) error {
+	d.errOff = off
+	return fmt.Errorf(format, args...)
+}
+
+// place describes where err happened.
+func (d *decoder) place(err error) string {
+	var parts []string
+	if d.res >= 0 {
+		p := fmt.Sprintf("resources[%d]", d.res)
+		if d.inst >= 0 {
+			p += fmt.Sprintf(".instances[%d]", d.inst)
+		}
+		if d.resAddr != "" {
+			p += " (" + d.resAddr + ")"
+		}
+		parts = append(parts, p)
+	}
+	var se *SyntaxError
+	var re *ReadError
+	switch {
+	case errors.As(err, &se), errors.As(err, &re):
+		// the cause names its offset
+	case d.errOff >= 0:
+		parts = append(parts, fmt.Sprintf("offset %d", d.errOff))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (d *decoder) decode() (*collectors.Stack, error) {
+	s := d.s
+	c, err := s.peek()
+	if err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			// peek fails with a syntax error only at the end of input:
+			// there was nothing but whitespace.
+			return nil, ErrEmptyState
+		}
+		return nil, err
+	}
+	if c != '{' {
+		return nil, s.errorf("not a Terraform state: expected a JSON object, found %s", quoteChar(c))
+	}
+	st := &collectors.Stack{
+		Name:      d.opts.Stack,
+		Source:    d.opts.Source,
+		Location:  d.opts.Location,
+		Workspace: d.opts.Workspace,
+	}
+	version := int64(-1)
+	empty, err := s.enter('}')
+	if err != nil {
+		return nil, err
+	}
+	for more := !empty; more; {
+		if d.keyBuf, err = s.key(d.keyBuf); err != nil {
+			return nil, err
+		}
+		if _, err := s.peek(); err != nil {
+			return nil, err
+		}
+		off := s.offset()
+		switch string(d.keyBuf) {
+		case "version":
+			if version, err = d.int(); err != nil {
+				return nil, err
+			}
+			if version != 4 {
+				d.errOff = off
+				return nil, &VersionError{Version: version}
+			}
+		case "serial":
+			if st.Serial, err = d.int(); err != nil {
+				return nil, err
+			}
+		case "lineage":
+			if st.Lineage, err = d.string("lineage"); err != nil {
+				return nil, err
+			}
+		case "terraform_version":
+			if st.TerraformVersion, err = d.string("terraform_version"); err != nil {
+				return nil, err
+			}
+		case "resources":
+			if err := d.resources(); err != nil {
+				return nil, err
+			}
+		default:
+			if _, err := s.value(nil, false); err != nil {
+				return nil, err
+			}
+		}
+		if more, err = s.next('}'); err != nil {
+			return nil, err
+		}
+	}
+	if end, err := s.atEOF(); err != nil {
+		return nil, err
+	} else if !end {
+		return nil, s.errorf("unexpected data after the state object")
+	}
+	if version < 0 {
+		d.errOff = 0
+		return nil, errors.New(`no "version" field: not a Terraform state file`)
+	}
+	st.Resources = d.out
+	return st, nil
+}
+
+// int reads a JSON integer.
+func (d *decoder) int() (int64, error) {
+	c, err := d.s.peek()
+	if err != nil {
+		return 0, err
+	}
+	off := d.s.offset()
+	if c != '-' && (c < '0' || c > '9') {
+		if _, err := d.s.value(nil, false); err != nil {
+			return 0, err
+		}
+		return 0, d.fail(off, "expected an integer")
+	}
+	d.valBuf, err = d.s.number(d.valBuf[:0], true)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(string(d.valBuf), 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(string(d.valBuf), 64)
+		if ferr != nil || f != float64(int64(f)) {
+			return 0, d.fail(off, "expected an integer, found %s", d.valBuf)
+		}
+		n = int64(f)
+	}
+	return n, nil
+}
+
+// string reads a JSON string (null reads as "").
+func (d *decoder) string(field string) (string, error) {
+	b, err := d.bytes(field)
+	if err != nil {
+		return "", err
+	}
+	return d.intern(b), nil
+}
+
+// bytes reads a JSON string into valBuf (null reads as empty).
+func (d *decoder) bytes(field string) ([]byte, error) {
+	c, err := d.s.peek()
+	if err != nil {
+		return nil, err
+	}
+	off := d.s.offset()
+	switch c {
+	case '"':
+		d.valBuf, err = d.s.str(d.valBuf[:0])
+		return d.valBuf, err
+	case 'n':
+		_, err := d.s.literal(nil, false, "null")
+		return nil, err
+	}
+	if _, err := d.s.value(nil, false); err != nil {
+		return nil, err
+	}
+	return nil, d.fail(off, "%s: expected a string", field)
+}
+
+func (d *decoder) resources() error {
+	s := d.s
+	c, err := s.peek()
+	if err != nil {
+		return err
+	}
+	off := s.offset()
+	if c == 'n' {
+		_, err := s.literal(nil, false, "null")
+		return err
+	}
+	if c != '[' {
+		if _, err := s.value(nil, false); err != nil {
+			return err
+		}
+		return d.fail(off, `"resources" is not a list`)
+	}
+	empty, err := s.enter(']')
+	if err != nil {
+		return err
+	}
+	for i, more := 0, !empty; more; i++ {
+		d.res, d.inst, d.resAddr = i, -1, ""
+		if err := d.resource(); err != nil {
+			return err
+		}
+		if more, err = s.next(']'); err != nil {
+			return err
+		}
+	}
+	d.res, d.inst, d.resAddr = -1, -1, ""
+	return nil
+}
+
+func (d *decoder) resource() error {
+	s := d.s
+	c, err := s.peek()
+	if err != nil {
+		return err
+	}
+	off := s.offset()
+	if c != '{' {
+		if _, err := s.value(nil, false); err != nil {
+			return err
+		}
+		return d.fail(off, "expected a resource object")
+	}
+	f := &d.resFields
+	*f = resourceFields{}
+	d.pending = d.pending[:0]
+	empty, err := s.enter('}')
+	if err != nil {
+		return err
+	}
+	for more := !empty; more; {
+		if d.keyBuf, err = s.key(d.keyBuf); err != nil {
+			return err
+		}
+		switch string(d.keyBuf) {
+		case "module":
+			f.module, err = d.string("module")
+		case "mode":
+			f.mode, err = d.string("mode")
+		case "type":
+			f.typ, err = d.string("type")
+		case "name":
+			f.name, err = d.string("name")
+		case "provider":
+			f.provider, err = d.string("provider")
+		case "instances":
+			if f.typ != "" && f.name != "" {
+				d.resAddr = resourceAddress(f.mode, f.module, f.typ, f.name)
+			}
+			if err = d.instances(); err == nil {
+				d.inst = -1
+			}
+		default:
+			_, err = s.value(nil, false)
+		}
+		if err != nil {
+			return err
+		}
+		if more, err = s.next('}'); err != nil {
+			return err
+		}
+	}
+	if f.typ == "" || f.name == "" {
+		return d.fail(off, "resource without type or name")
+	}
+	d.resAddr = resourceAddress(f.mode, f.module, f.typ, f.name)
+	switch f.mode {
+	case "managed":
+	case "data":
+		return nil
+	default:
+		return d.fail(off, "resource has unknown mode %q (want managed or data)", f.mode)
+	}
+	provider := d.intern([]byte(ProviderName(f.provider)))
+	for j := range d.pending {
+		p := &d.pending[j]
+		d.inst = j
+		r, err := d.id.resource(provider, f.typ, p.attrs, &p.spans)
+		if err != nil {
+			return err
+		}
+		r.Address = instanceAddress(d.resAddr, p.key)
+		r.Stack = d.opts.Stack
+		r.Source = d.opts.Source
+		r.RawAttributes = p.attrs
+		r.Sensitive = p.sensitive
+		d.append(r)
+		*p = pendingInstance{}
+	}
+	return nil
+}
+
+// append adds r to the output, sizing the list once from SizeHint after the
+// first sizeProbe instances.
+func (d *decoder) append(r model.Resource) {
+	if !d.sizedOnce && len(d.out) == sizeProbe && d.opts.SizeHint > 0 {
+		d.sizedOnce = true
+		per := d.s.offset() / int64(len(d.out))
+		if per > 0 {
+			want := d.opts.SizeHint / per
+			want += want/16 + 64
+			if want > int64(cap(d.out)) && want < 1<<28 {
+				out := make([]model.Resource, len(d.out), want)
+				copy(out, d.out)
+				d.out = out
+			}
+		}
+	}
+	d.out = append(d.out, r)
+}
+
+func (d *decoder) instances() error {
+	s := d.s
+	c, err := s.peek()
+	if err != nil {
+		return err
+	}
+	off := s.offset()
+	if c == 'n' {
+		_, err := s.literal(nil, false, "null")
+		return err
+	}
+	if c != '[' {
+		if _, err := s.value(nil, false); err != nil {
+			return err
+		}
+		return d.fail(off, `"instances" is not a list`)
+	}
+	// The instances of a data source are validated but not kept.
+	skip := d.resFields.mode == "data"
+	empty, err := s.enter(']')
+	if err != nil {
+		return err
+	}
+	for j, more := 0, !empty; more; j++ {
+		d.inst = j
+		if skip {
+			_, err = s.value(nil, false)
+		} else {
+			err = d.instance()
+		}
+		if err != nil {
+			return err
+		}
+		if more, err = s.next(']'); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *decoder) instance() error {
+	s := d.s
+	c, err := s.peek()
+	if err != nil {
+		return err
+	}
+	off := s.offset()
+	if c != '{' {
+		if _, err := s.value(nil, false); err != nil {
+			return err
+		}
+		return d.fail(off, "expected an instance object, found %s", quoteChar(c))
+	}
+	f := &d.instFields
+	*f = instanceFields{}
+	var sensOff int64
+	empty, err := s.enter('}')
+	if err != nil {
+		return err
+	}
+	for more := !empty; more; {
+		if d.keyBuf, err = s.key(d.keyBuf); err != nil {
+			return err
+		}
+		voff := s.offset()
+		switch string(d.keyBuf) {
+		case "index_key":
+			f.key, err = d.indexKey()
+		case "deposed":
+			var b []byte
+			b, err = d.bytes("deposed")
+			f.deposed = string(b)
+		case "status":
+			// "tainted" objects are kept: they still exist in the cloud.
+			_, err = d.bytes("status")
+		case "attributes":
+			f.hasAttrs, err = d.attributes()
+		case "attributes_flat":
+			f.hasFlat, d.flatBuf, err = d.object(d.flatBuf, "attributes_flat")
+		case "sensitive_attributes":
+			sensOff = voff
+			d.sensBuf, err = s.value(d.sensBuf[:0], true)
+			f.hasSens = err == nil && string(d.sensBuf) != "[]" && string(d.sensBuf) != "null"
+		default:
+			_, err = s.value(nil, false)
+		}
+		if err != nil {
+			return err
+		}
+		if more, err = s.next('}'); err != nil {
+			return err
+		}
+	}
+	if f.deposed != "" {
+		// A deposed object is one create_before_destroy is about to
+		// destroy; the current object is what runs.
+		return nil
+	}
+	d.pending = append(d.pending, pendingInstance{key: f.key})
+	p := &d.pending[len(d.pending)-1]
+	switch {
+	case f.hasAttrs:
+		p.attrs = d.keep(d.attrBuf)
+		p.spans = d.attrSpans
+	case f.hasFlat:
+		expanded, err := expandFlatmap(d.flatBuf)
+		if err != nil {
+			return d.fail(off, "attributes_flat: %w", err)
+		}
+		var es scanner
+		es.resetBytes(expanded)
+		if _, err := es.peek(); err != nil {
+			return d.fail(off, "attributes_flat: %w", err)
+		}
+		if p.attrs, err = compactAttributes(&es, nil, &p.spans, &d.keyBuf); err != nil {
+			return d.fail(off, "attributes_flat: %w", err)
+		}
+	default:
+		p.attrs = []byte("{}")
+	}
+	if f.hasSens {
+		var whole bool
+		if p.sensitive, whole, err = sensitivePaths(d.sensBuf); err != nil {
+			return d.fail(sensOff, "sensitive_attributes: %w", err)
+		}
+		if whole {
+			// The whole object is sensitive: mark every attribute.
+			keys, err := topLevelKeys(p.attrs)
+			if err != nil {
+				return d.fail(off, "attributes: %w", err)
+			}
+			p.sensitive = append(p.sensitive, keys...)
+		}
+	}
+	return nil
+}
+
+// attributes reads an instance's attributes into attrBuf, compacted, and
+// records the identity spans; null reads as absent.
+func (d *decoder) attributes() (bool, error) {
+	c, err := d.s.peek()
+	if err != nil {
+		return false, err
+	}
+	off := d.s.offset()
+	switch c {
+	case 'n':
+		_, err := d.s.literal(nil, false, "null")
+		return false, err
+	case '{':
+		d.attrBuf, err = compactAttributes(d.s, d.attrBuf[:0], &d.attrSpans, &d.keyBuf)
+		return err == nil, err
+	}
+	if _, err := d.s.value(nil, false); err != nil {
+		return false, err
+	}
+	return false, d.fail(off, "attributes: expected an object, found %s", quoteChar(c))
+}
+
+// object reads an object value compacted into buf; null reads as absent.
+func (d *decoder) object(buf []byte, field string) (bool, []byte, error) {
+	c, err := d.s.peek()
+	if err != nil {
+		return false, buf, err
+	}
+	off := d.s.offset()
+	switch c {
+	case 'n':
+		_, err := d.s.literal(nil, false, "null")
+		return false, buf, err
+	case '{':
+		buf, err = d.s.value(buf[:0], true)
+		return err == nil, buf, err
+	}
+	if _, err := d.s.value(nil, false); err != nil {
+		return false, buf, err
+	}
+	return false, buf, d.fail(off, "%s: expected an object, found %s", field, quoteChar(c))
+}
+
+// indexKey reads an instance key: an integer (count), a string (for_each)
+// or null (none).
+func (d *decoder) indexKey() (indexKey, error) {
+	c, err := d.s.peek()
+	if err != nil {
+		return indexKey{}, err
+	}
+	off := d.s.offset()
+	switch {
+	case c == '"':
+		d.valBuf, err = d.s.str(d.valBuf[:0])
+		return indexKey{kind: 's', s: string(d.valBuf)}, err
+	case c == '-' || (c >= '0' && c <= '9'):
+		n, err := d.int()
+		if err != nil {
+			return indexKey{}, d.fail(off, "index_key: %w", err)
+		}
+		return indexKey{kind: 'i', i: n}, nil
+	case c == 'n':
+		_, err := d.s.literal(nil, false, "null")
+		return indexKey{}, err
+	}
+	if _, err := d.s.value(nil, false); err != nil {
+		return indexKey{}, err
+	}
+	return indexKey{}, d.fail(off, "index_key must be a number or a string, found %s", quoteChar(c))
+}
+
+// topLevelKeys lists the attribute names of a compact attributes object.
+func topLevelKeys(attrs []byte) ([]string, error) {
+	var s scanner
+	s.resetBytes(attrs)
+	if _, err := s.peek(); err != nil {
+		return nil, err
+	}
+	empty, err := s.enter('}')
+	if err != nil || empty {
+		return nil, err
+	}
+	var keys []string
+	var k []byte
+	for more := true; more; {
+		if k, err = s.key(k); err != nil {
+			return nil, err
+		}
+		keys = append(keys, model.JoinPath("", string(k)))
+		if _, err = s.value(nil, false); err != nil {
+			return nil, err
+		}
+		if more, err = s.next('}'); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}

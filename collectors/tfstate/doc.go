@@ -1,0 +1,83 @@
+// Package tfstate reads applied Terraform state (format version 4, written
+// by Terraform 0.12 and later and by OpenTofu) into collectors.Stack values,
+// from local files (NewFileSource) and from Terraform's http backend
+// (NewHTTPSource).
+//
+// # Decoding
+//
+// Decode streams the state: a small tokenizer walks the document key by
+// key and keeps, per managed resource instance, only its attributes in
+// compact JSON (model.Resource.RawAttributes) plus the few fields
+// model.Identity needs (id, arn, region/location/zone,
+// account_id/owner_id/project, tags_all/tags/effective_labels/labels),
+// which it extracts from those bytes without decoding the rest. A 200 MB
+// state never exists in memory whole nor as a map tree.
+//
+//   - Addresses are printed as Terraform prints them: the module path as the
+//     state stores it, type.name, then [0] for count and ["a"] for for_each
+//     (module.net["eu"].aws_subnet.x[1]).
+//   - Data sources (mode "data") are read for validity and dropped.
+//   - Deposed objects (create_before_destroy leftovers about to be
+//     destroyed) are skipped; tainted objects are kept, they exist in the
+//     cloud.
+//   - sensitive_attributes become model paths (password, parameter[0].value,
+//     tags["kubernetes.io/x"]). Besides the list of step lists Terraform and
+//     OpenTofu write, bare steps ("password", 0), bare index values, a flat
+//     list of steps and dotted path strings are accepted; an empty path marks
+//     every attribute; any other shape is an error, never a silent drop.
+//   - Legacy attributes_flat (states upgraded from 0.11) is expanded into
+//     nested JSON using its ".#" and ".%" counts; its leaves stay strings.
+//   - serial, lineage and terraform_version fill the Stack; unknown fields,
+//     top-level or per resource or instance, are ignored.
+//
+// To keep a large state small in memory, resources of one stack share
+// storage: RawAttributes are carved from shared blocks, and Tags maps are
+// shared between resources with byte-identical tags. Treat resources as
+// read-only (copy before changing Tags or RawAttributes).
+//
+// Errors are *collectors.InputError values naming the location and the
+// place: resources[i].instances[j] with the resource address, and the byte
+// offset. A state either loads whole or not at all: loading only part of a
+// state would report its other resources as unmanaged.
+//
+// # File source and stack names
+//
+// A file source reads the files its paths name. A path is a file, a
+// directory (every *.tfstate file below it), or a glob where * ? and [...]
+// match within one path element and ** matches any number of elements
+// (states/**/*.tfstate). Relative paths are resolved against
+// FileConfig.BaseDir. Walking skips .terraform and .git directories (the
+// .terraform/terraform.tfstate written by terraform init is backend
+// configuration, not state); *.tfstate.backup files are never read.
+//
+// Each file is one stack, named so the name is readable and stable:
+//
+//	states/network/terraform.tfstate                        -> network            (workspace default)
+//	states/network/terraform.tfstate.d/staging/terraform.tfstate -> network/staging (workspace staging)
+//	states/prod-eu.tfstate                                  -> prod-eu            (workspace default)
+//
+// i.e. the name of the project directory of a local-backend state (with
+// "/<workspace>" for a workspace other than default), else the file name
+// without ".tfstate". When several files of one source would get the same
+// name, each of them is named instead by its project path relative to
+// BaseDir (a/network, b/network, a/network/staging, x/prod-eu), and if
+// that still collides, by its file path relative to BaseDir. Names depend
+// only on the set of files matched, so they are the same every cycle while
+// that set is unchanged. FileConfig.Stack fixes the name when the paths
+// match exactly one file.
+//
+// A file is decoded again only when its size or modification time changed
+// since the previous cycle; otherwise the stack (or the error) decoded then
+// is returned again. Returned stacks share their Resources with that cache:
+// callers must treat them as read-only.
+//
+// # HTTP source
+//
+// An HTTP source GETs the state from Terraform's http backend address and
+// streams the body into Decode. 204, and 404 with an empty body, mean no
+// state yet: an empty stack. The ETag and Last-Modified of the last state
+// read are sent back (If-None-Match, If-Modified-Since); a 304 reuses the
+// stack read then. Network errors, 429 and 5xx are retried with
+// exponential backoff and jitter. The URL's credentials and query values
+// are redacted wherever the URL appears (errors, Stack.Location).
+package tfstate
