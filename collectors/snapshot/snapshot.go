@@ -24,16 +24,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"path"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
-
 	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/internal/fileinput"
 )
 
 // DefaultMaxLineBytes bounds one line when Config.MaxLineBytes is zero.
@@ -45,8 +42,9 @@ const MaxLineErrors = 20
 
 // Config configures a snapshot source.
 type Config struct {
-	// Paths are snapshot files or globs (filepath.Match syntax), relative to
-	// BaseDir unless absolute.
+	// Paths are snapshot files or globs (* ? [...] within a path element,
+	// ** across elements), relative to BaseDir unless absolute. Files are
+	// read in the order of Paths, the files of one glob sorted by name.
 	Paths []string
 	// BaseDir resolves relative paths (normally the config file's folder).
 	BaseDir string
@@ -117,11 +115,12 @@ func (s *Source) Inventory(ctx context.Context) (collectors.Inventory, []error) 
 	if err := s.cfg.Validate(); err != nil {
 		return rd.inv, []error{&collectors.InputError{Source: s.name, Location: "config", Err: err}}
 	}
-	files, expandErrs := expandPaths(s.cfg.BaseDir, s.cfg.Paths)
-	for _, pe := range expandErrs {
+	files, expandErrs := fileinput.Expand(s.cfg.BaseDir, s.cfg.Paths, fileinput.Options{})
+	for _, err := range expandErrs {
 		rd.void = true // a file we were meant to read may hold covered resources
-		rd.errs = append(rd.errs, &collectors.InputError{Source: s.name, Location: pe.pattern,
-			Err: fmt.Errorf("%w (coverage of source %s is withheld this cycle)", pe.err, s.name)})
+		location, err := patternError(err)
+		rd.errs = append(rd.errs, &collectors.InputError{Source: s.name, Location: location,
+			Err: fmt.Errorf("%w (coverage of source %s is withheld this cycle)", err, s.name)})
 	}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
@@ -133,6 +132,25 @@ func (s *Source) Inventory(ctx context.Context) (collectors.Inventory, []error) 
 	}
 	rd.inv.Coverage = rd.coverage(s.cfg.Types)
 	return rd.inv, rd.errs
+}
+
+// patternError returns the location and the cause of an error of
+// fileinput.Expand.
+func patternError(err error) (string, error) {
+	var pe *fileinput.PatternError
+	if !errors.As(err, &pe) {
+		return "config", err
+	}
+	switch {
+	case errors.Is(pe.Err, path.ErrBadPattern):
+		return pe.Path, fmt.Errorf("expanding pattern: %w", pe.Err)
+	case errors.Is(pe.Err, fileinput.ErrNoMatch), errors.Is(pe.Err, fileinput.ErrIsDirectory):
+		return pe.Path, pe.Err
+	case !strings.ContainsAny(pe.Path, "*?["):
+		return pe.Path, fmt.Errorf("opening snapshot: %w", pe.Err) // a missing or unreadable file
+	default:
+		return pe.Path, fmt.Errorf("expanding pattern: %w", pe.Err)
+	}
 }
 
 // readFile reads one file; problems are recorded on rd.
@@ -153,7 +171,7 @@ func (rd *reader) readFile(ctx context.Context, path string) {
 		fileErr("", err)
 		return
 	}
-	lr := newLineReader(decodedReader(in), rd.maxLine)
+	lr := fileinput.NewLineReader(fileinput.DecodedReader(in), rd.maxLine)
 	var (
 		badLines   int
 		firstExtra int
@@ -170,22 +188,22 @@ func (rd *reader) readFile(ctx context.Context, path string) {
 		rd.errs = append(rd.errs, &collectors.InputError{Source: rd.source, Location: path, Place: fmt.Sprintf("line %d", line), Err: err})
 	}
 	for {
-		if lr.n%4096 == 0 && ctx.Err() != nil {
-			fileErr(fmt.Sprintf("line %d", lr.n+1), fmt.Errorf("reading snapshot: %w", ctx.Err()))
+		if lr.Line()%4096 == 0 && ctx.Err() != nil {
+			fileErr(fmt.Sprintf("line %d", lr.Line()+1), fmt.Errorf("reading snapshot: %w", ctx.Err()))
 			break
 		}
-		line, tooLong, err := lr.next()
+		line, tooLong, err := lr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			fileErr(fmt.Sprintf("line %d", lr.n+1), fmt.Errorf("reading snapshot: %w", err))
+			fileErr(fmt.Sprintf("line %d", lr.Line()+1), fmt.Errorf("reading snapshot: %w", err))
 			break
 		}
 		if tooLong {
 			content = true
 			rd.void = true
-			bad(lr.n, fmt.Errorf("line longer than %d bytes, skipped; its resource is unknown, so coverage of source %s is withheld this cycle", rd.maxLine, rd.source))
+			bad(lr.Line(), fmt.Errorf("line longer than %d bytes, skipped; its resource is unknown, so coverage of source %s is withheld this cycle", rd.maxLine, rd.source))
 			continue
 		}
 		line = bytes.TrimSpace(line)
@@ -206,15 +224,15 @@ func (rd *reader) readFile(ctx context.Context, path string) {
 				rd.void = true
 				err = fmt.Errorf("%w (line skipped; its resource type is unknown, so coverage of source %s is withheld this cycle)", err, rd.source)
 			}
-			bad(lr.n, err)
+			bad(lr.Line(), err)
 			continue
 		}
-		place := fmt.Sprintf("%s:%d", path, lr.n)
+		place := fmt.Sprintf("%s:%d", path, lr.Line())
 		if dir != nil {
-			rd.addDirective(*dir, path, lr.n)
+			rd.addDirective(*dir, path, lr.Line())
 			continue
 		}
-		rd.addResource(*res, place, path, lr.n)
+		rd.addResource(*res, place, path, lr.Line())
 	}
 	if badLines > MaxLineErrors {
 		rd.errs = append(rd.errs, &collectors.InputError{Source: rd.source, Location: path, Place: fmt.Sprintf("line %d", firstExtra),
@@ -343,101 +361,4 @@ func decompress(f io.Reader) (io.Reader, error) {
 		return zr, nil
 	}
 	return br, nil
-}
-
-// decodedReader turns bytes into UTF-8: a UTF-8 byte order mark is dropped,
-// UTF-16 LE/BE with a byte order mark is transcoded.
-func decodedReader(r io.Reader) io.Reader {
-	return transform.NewReader(r, unicode.BOMOverride(unicode.UTF8.NewDecoder()))
-}
-
-// patternError is a path or glob that could not be expanded.
-type patternError struct {
-	pattern string
-	err     error
-}
-
-// expandPaths resolves paths against baseDir and expands globs. A literal
-// path is kept even when missing (opening reports it); a glob that matches
-// nothing is an error.
-func expandPaths(baseDir string, patterns []string) ([]string, []patternError) {
-	var (
-		files []string
-		errs  []patternError
-		seen  = map[string]bool{}
-	)
-	for _, p := range patterns {
-		if strings.TrimSpace(p) == "" {
-			continue
-		}
-		full := p
-		if !filepath.IsAbs(full) && baseDir != "" {
-			full = filepath.Join(baseDir, full)
-		}
-		matches := []string{full}
-		if strings.ContainsAny(p, "*?[") {
-			var err error
-			matches, err = filepath.Glob(full)
-			if err != nil {
-				errs = append(errs, patternError{full, fmt.Errorf("expanding pattern: %w", err)})
-				continue
-			}
-			if len(matches) == 0 {
-				errs = append(errs, patternError{full, errors.New("pattern matches no file")})
-				continue
-			}
-			sort.Strings(matches)
-		}
-		for _, m := range matches {
-			if fi, err := os.Stat(m); err == nil && fi.IsDir() {
-				continue
-			}
-			if !seen[m] {
-				seen[m] = true
-				files = append(files, m)
-			}
-		}
-	}
-	return files, errs
-}
-
-// lineReader reads lines of any length up to a limit, reusing its buffer.
-type lineReader struct {
-	br    *bufio.Reader
-	limit int
-	buf   []byte
-	n     int // number of the line last returned, 1-based
-}
-
-func newLineReader(r io.Reader, limit int) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), limit: limit}
-}
-
-// next returns the next line without its line ending; the slice is valid
-// until the following call. A line longer than the limit is consumed and
-// reported with tooLong, without its content. At end of input it returns
-// io.EOF.
-func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
-	lr.buf = lr.buf[:0]
-	read := false
-	for {
-		chunk, rerr := lr.br.ReadSlice('\n')
-		read = read || len(chunk) > 0
-		if !tooLong {
-			if len(lr.buf)+len(chunk) > lr.limit+2 { // +2 leaves room for "\r\n"
-				tooLong = true
-				lr.buf = lr.buf[:0]
-			} else {
-				lr.buf = append(lr.buf, chunk...)
-			}
-		}
-		if errors.Is(rerr, bufio.ErrBufferFull) {
-			continue
-		}
-		if rerr != nil && (!errors.Is(rerr, io.EOF) || !read) {
-			return nil, false, rerr
-		}
-		lr.n++
-		return bytes.TrimRight(lr.buf, "\r\n"), tooLong, nil
-	}
 }

@@ -18,6 +18,7 @@ import (
 func write(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
 }
@@ -348,6 +349,32 @@ func TestFileProblems(t *testing.T) {
 			require.Empty(t, inv.Coverage.Types)
 		})
 	}
+}
+
+func TestRecursiveGlob(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "inv/a.jsonl", `{"type":"aws_vpc","id":"v1"}`+"\n")
+	write(t, dir, "inv/eu/west/b.jsonl", `{"type":"aws_vpc","id":"v2"}`+"\n")
+	write(t, dir, "inv/.git/c.jsonl", `{"type":"aws_vpc","id":"v3"}`+"\n")
+	inv, errs := read(t, Config{Paths: []string{"inv/**/*.jsonl"}, BaseDir: dir})
+	require.Empty(t, errs)
+	var ids []string
+	for _, r := range inv.Resources {
+		ids = append(ids, r.ID)
+	}
+	require.Equal(t, []string{"aws/aws_vpc/v1", "aws/aws_vpc/v2"}, ids, "** matches any depth, zero included; .git is skipped")
+	require.Equal(t, map[string]bool{"aws_vpc": true}, inv.Coverage.Types)
+}
+
+func TestFilesReadInPathsOrder(t *testing.T) {
+	dir := t.TempDir()
+	a := write(t, dir, "a.jsonl", `{"type":"aws_vpc","id":"v1","attributes":{"cidr_block":"10.0.0.0/16"}}`+"\n")
+	write(t, dir, "b.jsonl", `{"type":"aws_vpc","id":"v1","attributes":{"cidr_block":"10.1.0.0/16"}}`+"\n")
+	inv, errs := read(t, Config{Paths: []string{"b.jsonl", "*.jsonl"}, BaseDir: dir})
+	require.Len(t, inv.Resources, 1)
+	require.Equal(t, "10.0.0.0/16", byID(inv)["aws/aws_vpc/v1"].Attributes["cidr_block"], "files are read in the order of paths")
+	require.Len(t, errs, 1, "b.jsonl is read once, first; a.jsonl is the later line")
+	require.Equal(t, a, inputErr(t, errs[0]).Location)
 }
 
 func TestConfigValidate(t *testing.T) {

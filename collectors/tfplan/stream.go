@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/internal/fileinput"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -50,17 +51,17 @@ func readStream(r io.Reader, stack, source string) (planResult, error) {
 	var (
 		res      planResult
 		messages int
-		lr       = newLineReader(r, maxLineBytes)
+		lr       = fileinput.NewLineReader(r, maxLineBytes)
 	)
 	for {
-		line, tooLong, err := lr.next()
+		line, tooLong, err := lr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return res, fmt.Errorf("reading line %d: %w", lr.n+1, err)
+			return res, fmt.Errorf("reading line %d: %w", lr.Line()+1, err)
 		}
-		place := fmt.Sprintf("line %d", lr.n)
+		place := fmt.Sprintf("line %d", lr.Line())
 		if tooLong {
 			res.entryErrs = append(res.entryErrs, placed(place, fmt.Errorf("line longer than %d bytes, skipped", maxLineBytes)))
 			continue

@@ -32,16 +32,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/internal/fileinput"
 )
 
 // Config configures a tfplan source.
 type Config struct {
-	// Paths are plan files or globs (filepath.Match syntax), relative to
-	// BaseDir unless absolute.
+	// Paths are plan files or globs (* ? [...] within a path element, **
+	// across elements), relative to BaseDir unless absolute.
 	Paths []string
 	// BaseDir resolves relative paths (normally the config file's folder).
 	BaseDir string
@@ -94,10 +96,10 @@ func (s *Source) Inventory(ctx context.Context) (collectors.Inventory, []error) 
 	if err := s.cfg.Validate(); err != nil {
 		return inv, []error{&collectors.InputError{Source: s.name, Location: "config", Err: err}}
 	}
-	files, expandErrs := expandPaths(s.cfg.BaseDir, s.cfg.Paths)
+	files, expandErrs := fileinput.Expand(s.cfg.BaseDir, s.cfg.Paths, fileinput.Options{})
 	var errs []error
-	for _, pe := range expandErrs {
-		errs = append(errs, &collectors.InputError{Source: s.name, Location: pe.pattern, Err: pe.err})
+	for _, err := range expandErrs {
+		errs = append(errs, patternError(s.name, err))
 	}
 	stackFiles := map[string]string{}
 	for _, f := range files {
@@ -128,6 +130,26 @@ func (s *Source) Inventory(ctx context.Context) (collectors.Inventory, []error) 
 	return inv, errs
 }
 
+// patternError wraps an error of fileinput.Expand as an InputError naming
+// the path or glob.
+func patternError(source string, err error) error {
+	var pe *fileinput.PatternError
+	if !errors.As(err, &pe) {
+		return &collectors.InputError{Source: source, Err: err}
+	}
+	ie := &collectors.InputError{Source: source, Location: pe.Path, Err: pe.Err}
+	switch {
+	case errors.Is(pe.Err, path.ErrBadPattern):
+		ie.Err = fmt.Errorf("expanding pattern: %w", pe.Err)
+	case errors.Is(pe.Err, fileinput.ErrNoMatch), errors.Is(pe.Err, fileinput.ErrIsDirectory):
+	case !strings.ContainsAny(pe.Path, "*?["):
+		ie.Err = fmt.Errorf("opening plan: %w", pe.Err) // a missing or unreadable file
+	default:
+		ie.Err = fmt.Errorf("expanding pattern: %w", pe.Err)
+	}
+	return ie
+}
+
 // inputError wraps err as an InputError, lifting its place when known.
 func inputError(source, file string, err error) error {
 	ie := &collectors.InputError{Source: source, Location: file, Err: err}
@@ -145,7 +167,7 @@ func readFile(path, stack, source string) (planResult, error) {
 		return planResult{}, fmt.Errorf("opening plan: %w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(decodedReader(f), 64<<10)
+	br := bufio.NewReaderSize(fileinput.DecodedReader(f), 64<<10)
 	stream, err := isUIStream(br)
 	if err != nil {
 		return planResult{}, err

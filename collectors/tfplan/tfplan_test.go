@@ -537,3 +537,33 @@ func TestCancelledContext(t *testing.T) {
 	require.Len(t, errs, 1)
 	require.True(t, errors.Is(errs[0], context.Canceled))
 }
+
+func TestRecursiveGlob(t *testing.T) {
+	dir := t.TempDir()
+	top := writeFile(t, dir, "plans/top.json", []byte(driftPlan))
+	deep := writeFile(t, dir, "plans/eu/prod/network.tfplan.json", []byte(driftPlan))
+	writeFile(t, dir, "plans/.terraform/ignored.json", []byte(driftPlan))
+	writeFile(t, dir, "plans/eu/notes.txt", []byte("not a plan"))
+	inv, errs := inventory(t, Config{Paths: []string{"plans/**/*.json"}, BaseDir: dir})
+	stacks := map[string]bool{}
+	for _, r := range inv.Resources {
+		stacks[r.Stack] = true
+	}
+	require.Equal(t, map[string]bool{"top": true, "network": true}, stacks, "** matches any depth, zero included")
+	locations := map[string]bool{}
+	for _, err := range errs {
+		require.ErrorContains(t, err, "resource_drift[", "only the plan's own bad entries")
+		locations[inputErr(t, err).Location] = true
+	}
+	require.Equal(t, map[string]bool{top: true, deep: true}, locations)
+}
+
+func TestDirectoryPath(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "plans/a.json", []byte(driftPlan))
+	inv, errs := inventory(t, Config{Paths: []string{"plans"}, BaseDir: dir})
+	require.Empty(t, inv.Resources)
+	require.Len(t, errs, 1)
+	require.Equal(t, filepath.Join(dir, "plans"), inputErr(t, errs[0]).Location)
+	require.ErrorContains(t, errs[0], "is a directory")
+}

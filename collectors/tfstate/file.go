@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/internal/fileinput"
 )
 
 // FileConfig configures a file source.
@@ -177,134 +177,41 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
+// fileOptions make a directory mean every *.tfstate below it and leave out
+// the backups Terraform writes next to a state.
+var fileOptions = fileinput.Options{DirPattern: "*.tfstate", SkipSuffixes: []string{".tfstate.backup"}}
+
 // files resolves the configured paths into a sorted, de-duplicated list of
 // absolute file paths.
 func (s *FileSource) files(base string) ([]string, []error) {
+	files, expandErrs := fileinput.Expand(base, s.cfg.Paths, fileOptions)
+	sort.Strings(files)
 	var errs []error
-	set := map[string]bool{}
-	for _, p := range s.cfg.Paths {
-		pat := p
-		if !filepath.IsAbs(pat) {
-			pat = filepath.Join(base, pat)
-		}
-		pat = filepath.Clean(pat)
-		got, err := expandPath(pat)
-		if err != nil {
-			errs = append(errs, &collectors.InputError{Source: s.name, Location: p, Err: err})
+	for _, err := range expandErrs {
+		var pe *fileinput.PatternError
+		if !errors.As(err, &pe) {
+			errs = append(errs, &collectors.InputError{Source: s.name, Location: strings.Join(s.cfg.Paths, ", "), Err: err})
 			continue
 		}
-		for _, f := range got {
-			set[f] = true
-		}
+		errs = append(errs, &collectors.InputError{Source: s.name, Location: pe.Pattern, Err: pathError(pe)})
 	}
-	files := make([]string, 0, len(set))
-	for f := range set {
-		files = append(files, f)
-	}
-	sort.Strings(files)
 	return files, errs
 }
 
-// skipDirs are never walked: .terraform holds backend configuration (its
-// terraform.tfstate is not a state) and provider binaries.
-var skipDirs = map[string]bool{".terraform": true, ".git": true}
-
-func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
-
-// expandPath resolves one path: a file, a directory or a glob.
-func expandPath(pat string) ([]string, error) {
-	if !hasMeta(pat) {
-		fi, err := os.Stat(pat)
-		if err != nil {
-			return nil, fmt.Errorf("reading state path: %w", err)
+// pathError words a path that could not be expanded.
+func pathError(pe *fileinput.PatternError) error {
+	switch {
+	case errors.Is(pe.Err, fileinput.ErrNoMatch):
+		pat := pe.Path
+		if !strings.ContainsAny(pat, "*?[") {
+			pat = filepath.Join(pat, "**", fileOptions.DirPattern) // a directory
 		}
-		if !fi.IsDir() {
-			return []string{pat}, nil
-		}
-		pat = filepath.Join(pat, "**", "*.tfstate")
+		return fmt.Errorf("no state file matches %q", pat)
+	case errors.Is(pe.Err, path.ErrBadPattern):
+		return fmt.Errorf("glob %q: %w", pe.Path, pe.Err)
+	default:
+		return fmt.Errorf("reading state path: %w", pe.Err)
 	}
-	// Walk from the longest leading part without glob characters.
-	elems := strings.Split(filepath.ToSlash(pat), "/")
-	i := 0
-	for i < len(elems) && !hasMeta(elems[i]) {
-		i++
-	}
-	root := strings.Join(elems[:i], "/")
-	if root == "" {
-		root = "/"
-	}
-	root = filepath.FromSlash(root)
-	patElems := elems[i:]
-	for _, e := range patElems {
-		if e == "**" {
-			continue
-		}
-		if _, err := path.Match(e, ""); err != nil {
-			return nil, fmt.Errorf("glob %q: %w", pat, err)
-		}
-	}
-	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == root && errors.Is(err, fs.ErrNotExist) {
-				return fs.SkipAll
-			}
-			return err
-		}
-		if d.IsDir() {
-			if p != root && skipDirs[d.Name()] {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(d.Name(), ".tfstate.backup") {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		if !matchElems(patElems, strings.Split(filepath.ToSlash(rel), "/")) {
-			return nil
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
-				return nil
-			}
-		} else if !d.Type().IsRegular() {
-			return nil
-		}
-		out = append(out, p)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("walking %s: %w", root, err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no state file matches %q", pat)
-	}
-	return out, nil
-}
-
-// matchElems matches path elements against pattern elements, where "**"
-// matches any number of elements (zero included).
-func matchElems(pat, name []string) bool {
-	if len(pat) == 0 {
-		return len(name) == 0
-	}
-	if pat[0] == "**" {
-		for i := 0; i <= len(name); i++ {
-			if matchElems(pat[1:], name[i:]) {
-				return true
-			}
-		}
-		return false
-	}
-	if len(name) == 0 {
-		return false
-	}
-	ok, _ := path.Match(pat[0], name[0])
-	return ok && matchElems(pat[1:], name[1:])
 }
 
 // stackName is a file's stack name and workspace.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -205,22 +204,3 @@ func TestFileSourceCancelled(t *testing.T) {
 	require.Len(t, errs, 1)
 	require.ErrorIs(t, errs[0], context.Canceled)
 }
-
-func TestMatchElems(t *testing.T) {
-	for _, tt := range []struct {
-		pat, name string
-		want      bool
-	}{
-		{"**/*.tfstate", "a.tfstate", true},
-		{"**/*.tfstate", "a/b/c.tfstate", true},
-		{"a/**/x/*.tfstate", "a/x/s.tfstate", true},
-		{"a/**/x/*.tfstate", "a/1/2/x/s.tfstate", true},
-		{"a/**/x/*.tfstate", "a/1/2/y/s.tfstate", false},
-		{"*.tfstate", "a/b.tfstate", false},
-		{"env-?/*.tfstate", "env-1/s.tfstate", true},
-	} {
-		require.Equal(t, tt.want, matchElems(splitSlash(tt.pat), splitSlash(tt.name)), "%s ~ %s", tt.pat, tt.name)
-	}
-}
-
-func splitSlash(s string) []string { return strings.Split(s, "/") }

@@ -1,0 +1,10 @@
+// Package fileinput holds what the file-reading collectors share: turning
+// configured paths and globs into a list of files (Expand), turning raw
+// file bytes into UTF-8 (DecodedReader), and reading lines of any length up
+// to a limit (LineReader).
+//
+// Patterns use filepath.Match syntax within one path element (* ? [...]),
+// plus "**" as a whole element, which matches any number of directories,
+// zero included: "plans/**/*.json" matches plans/a.json and
+// plans/x/y/a.json.
+package fileinput
