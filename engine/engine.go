@@ -1,0 +1,359 @@
+// Package engine runs one audit cycle: collect applied state and live
+// inventories, compare them, evaluate policies, turn drifts and violations
+// into findings, record them in the store in one transaction, and rebuild the
+// metrics from the store. A cycle is a function of its inputs plus the
+// store's previous findings; a failed input costs only that input.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/metrics"
+	"github.com/driftwarden/driftwarden/model"
+	"github.com/driftwarden/driftwarden/store"
+)
+
+// Evaluator evaluates policies (implemented by evaluator.Evaluator).
+type Evaluator interface {
+	EvaluateResources(ctx context.Context, rs []model.Resource) ([]model.Violation, []error)
+	EvaluateDrifts(ctx context.Context, ds []model.Drift) ([]model.Violation, []error)
+}
+
+// CompareFunc compares applied stacks with live inventories (drift.Compare
+// with the configured options); it returns drifts and warnings.
+type CompareFunc func(stacks []collectors.Stack, inventories []collectors.Inventory) ([]model.Drift, []string)
+
+// StackMeta is what configuration says about the stacks of one state source.
+type StackMeta struct {
+	Owner      string
+	Production bool
+}
+
+// Engine runs cycles. Fields are dependencies; set them before Run.
+type Engine struct {
+	States      []collectors.StateSource
+	Inventories []collectors.InventorySource
+	Compare     CompareFunc
+	Evaluator   Evaluator
+	Store       store.Store
+	Metrics     *metrics.Metrics // nil: no metrics
+	Logger      *slog.Logger
+	// Meta is keyed by state source name.
+	Meta map[string]StackMeta
+	// OwnerTags are the tag/label keys naming a resource's team, in order.
+	OwnerTags []string
+	Now       func() time.Time
+}
+
+// Result is what one cycle found.
+type Result struct {
+	CycleID     int64
+	Status      string
+	StartedAt   time.Time
+	FinishedAt  time.Time
+	Stacks      []string
+	Findings    []model.Finding
+	Transitions []store.Transition
+	Sources     []store.SourceStatus
+	Warnings    []string
+	Counts      map[string]int
+}
+
+// Drift finding severities: missing resources and hand-made changes matter
+// more than an unmanaged resource nobody claimed yet.
+var driftSeverity = map[model.DriftKind]model.Severity{
+	model.DriftChanged:   model.SeverityMedium,
+	model.DriftMissing:   model.SeverityHigh,
+	model.DriftUnmanaged: model.SeverityLow,
+}
+
+// ErrNoStore is returned when Run is called without a store.
+var ErrNoStore = errors.New("engine has no store")
+
+// Run executes one cycle and records it. The returned error is set only when
+// the cycle could not be recorded at all; failed inputs are reported in
+// Result.Sources and Result.Status ("partial").
+func (e *Engine) Run(ctx context.Context) (*Result, error) {
+	if e.Store == nil {
+		return nil, ErrNoStore
+	}
+	now := e.now()
+	log := e.logger()
+	res := &Result{StartedAt: now, Counts: map[string]int{}}
+	log.Info("cycle started", "event", "cycle_started")
+
+	// 1. Applied state.
+	var stacks []collectors.Stack
+	stackSource := map[string]string{}
+	loaded := map[string]bool{}
+	for _, src := range e.States {
+		t0 := time.Now()
+		got, errs := src.States(ctx)
+		st := e.sourceStatus(src.Name(), "tfstate", t0, len(got), errs)
+		res.Sources = append(res.Sources, st)
+		for _, s := range got {
+			stacks = append(stacks, s)
+			stackSource[s.Name] = src.Name()
+			loaded[s.Name] = true
+		}
+	}
+	// 2. Live inventories.
+	var invs []collectors.Inventory
+	invOK := map[string]bool{}
+	for _, src := range e.Inventories {
+		t0 := time.Now()
+		inv, errs := src.Inventory(ctx)
+		st := e.sourceStatus(src.Name(), "inventory", t0, len(inv.Resources), errs)
+		res.Sources = append(res.Sources, st)
+		if inv.Source == "" {
+			inv.Source = src.Name()
+		}
+		invs = append(invs, inv)
+		invOK[src.Name()] = st.OK
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("cycle cancelled while collecting: %w", err)
+	}
+
+	// 3. Drift.
+	var drifts []model.Drift
+	if e.Compare != nil {
+		var warns []string
+		drifts, warns = e.Compare(stacks, invs)
+		res.Warnings = append(res.Warnings, warns...)
+		for _, w := range warns {
+			log.Warn("drift comparison warning; continuing", "warning", w)
+		}
+	}
+	// "Unmanaged" claims that no state manages a resource: it can only be
+	// said when every state loaded. Otherwise the resources of a corrupt
+	// state would all look unmanaged.
+	statesComplete := true
+	for _, st := range res.Sources {
+		if st.Kind == "tfstate" && !st.OK {
+			statesComplete = false
+		}
+	}
+	if !statesComplete {
+		kept := drifts[:0]
+		dropped := 0
+		for _, d := range drifts {
+			if d.Kind == model.DriftUnmanaged {
+				dropped++
+				continue
+			}
+			kept = append(kept, d)
+		}
+		drifts = kept
+		if dropped > 0 {
+			w := fmt.Sprintf("unmanaged detection skipped this cycle (%d candidates): a state source failed, so resources of the unreadable state would look unmanaged", dropped)
+			res.Warnings = append(res.Warnings, w)
+			log.Warn("unmanaged detection skipped; existing unmanaged findings stay open", "candidates", dropped)
+		}
+	}
+
+	// 4. Policies over the live view of every resource, then over drifts.
+	view := liveView(stacks, invs)
+	var violations []model.Violation
+	if e.Evaluator != nil {
+		vs, errs := e.Evaluator.EvaluateResources(ctx, view.resources)
+		violations = append(violations, vs...)
+		ds, derrs := e.Evaluator.EvaluateDrifts(ctx, drifts)
+		violations = append(violations, ds...)
+		for _, err := range append(errs, derrs...) {
+			res.Warnings = append(res.Warnings, err.Error())
+			log.Warn("policy evaluation error; other policies and resources still evaluated", "error", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("cycle cancelled while evaluating: %w", err)
+	}
+
+	// 5. Findings.
+	plans := map[string]bool{} // stacks known only through a plan
+	for _, d := range drifts {
+		if d.Resource.Stack != "" && !loaded[d.Resource.Stack] {
+			plans[d.Resource.Stack] = true
+		}
+	}
+	fb := findingBuilder{e: e, stackSource: stackSource, view: view, driftScopes: map[string]string{}}
+	for _, d := range drifts {
+		f := fb.drift(d)
+		fb.driftScopes[f.Stack+"\x00"+f.ResourceID] = f.Scope
+		res.Findings = append(res.Findings, f)
+	}
+	for _, v := range violations {
+		res.Findings = append(res.Findings, fb.violation(v))
+	}
+
+	// 6. Scopes audited this cycle: a scope is "stack S" for managed things
+	// and "source X" for unmanaged ones, each joined with the live source
+	// that observed them. Findings resolve only in audited scopes.
+	audited := map[string]bool{}
+	for s := range loaded {
+		audited[scopeOf(s, "")] = true
+		for src, ok := range invOK {
+			if ok {
+				audited[scopeOf(s, src)] = true
+			}
+		}
+	}
+	for src, ok := range invOK {
+		if !ok {
+			continue
+		}
+		if statesComplete {
+			audited[scopeOf("", src)] = true
+		}
+		for s := range plans {
+			audited[scopeOf(s, src)] = true
+		}
+	}
+	var scopes []string
+	for s := range audited {
+		scopes = append(scopes, s)
+	}
+	sort.Strings(scopes)
+
+	res.Status = "ok"
+	for _, s := range res.Sources {
+		if !s.OK {
+			res.Status = "partial"
+		}
+	}
+	res.Counts["stacks"] = len(stacks)
+	res.Counts["resources_managed"] = view.managed
+	res.Counts["resources_unmanaged"] = view.unmanaged
+	res.Counts["drifts"] = len(drifts)
+	res.Counts["violations"] = len(violations)
+	for _, f := range res.Findings {
+		res.Counts["findings_"+string(f.Kind)]++
+	}
+	for _, s := range stacks {
+		res.Stacks = append(res.Stacks, s.Name)
+	}
+	res.FinishedAt = e.now()
+
+	rec := store.CycleRecord{
+		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, Status: res.Status,
+		Findings: res.Findings, AuditedScopes: scopes, Sources: res.Sources, Counts: res.Counts,
+	}
+	// Recording must not be cut short by a shutdown signal: a cycle is
+	// either fully recorded or not at all (the store uses one transaction).
+	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	id, trans, err := e.Store.RecordCycle(recCtx, rec)
+	if err != nil {
+		if e.Metrics != nil {
+			e.Metrics.StoreErrors.Inc()
+			e.Metrics.Cycles.WithLabelValues("failed").Inc()
+		}
+		return nil, fmt.Errorf("recording cycle: %w", err)
+	}
+	res.CycleID, res.Transitions = id, trans
+	e.observe(recCtx, res)
+	log.Info("cycle finished", "event", "cycle_finished", "cycle_id", id, "status", res.Status,
+		"stacks", len(stacks), "drifts", len(drifts), "violations", len(violations),
+		"transitions", len(trans), "duration", res.FinishedAt.Sub(res.StartedAt).String())
+	return res, nil
+}
+
+func (e *Engine) sourceStatus(name, kind string, t0 time.Time, items int, errs []error) store.SourceStatus {
+	st := store.SourceStatus{Source: name, Kind: kind, OK: len(errs) == 0, Items: items, Duration: time.Since(t0)}
+	for _, err := range errs {
+		st.Errors = append(st.Errors, err.Error())
+		e.logger().Warn("input skipped; the rest of the cycle goes on", "source", name, "error", err)
+	}
+	if m := e.Metrics; m != nil {
+		m.SourceDuration.WithLabelValues(name, kind).Observe(st.Duration.Seconds())
+		m.SourceItems.WithLabelValues(name, kind).Set(float64(items))
+		m.SourceErrors.WithLabelValues(name, kind).Add(float64(len(errs)))
+		if st.OK {
+			m.SourceUp.WithLabelValues(name, kind).Set(1)
+			m.SourceLastSuccess.WithLabelValues(name, kind).Set(float64(e.now().Unix()))
+		} else {
+			m.SourceUp.WithLabelValues(name, kind).Set(0)
+		}
+	}
+	return st
+}
+
+// observe updates metrics from the recorded cycle: counters from its
+// transitions, gauges rebuilt from the store's open findings.
+func (e *Engine) observe(ctx context.Context, res *Result) {
+	m := e.Metrics
+	if m == nil {
+		return
+	}
+	m.Cycles.WithLabelValues(res.Status).Inc()
+	m.CycleDuration.Observe(res.FinishedAt.Sub(res.StartedAt).Seconds())
+	m.LastCycleSuccess.Set(float64(res.FinishedAt.Unix()))
+	m.LastCycleTimestamp.Set(float64(res.FinishedAt.Unix()))
+	m.ResourcesEvaluated.WithLabelValues("managed").Set(float64(res.Counts["resources_managed"]))
+	m.ResourcesEvaluated.WithLabelValues("unmanaged").Set(float64(res.Counts["resources_unmanaged"]))
+	for _, t := range res.Transitions {
+		m.Transitions.WithLabelValues(string(t.Finding.Kind), string(t.Change)).Inc()
+		if t.Change == store.ChangeResolved && t.Finding.ResolvedAt != nil {
+			m.ResolutionSeconds.WithLabelValues(string(t.Finding.Kind)).Observe(t.Finding.ResolvedAt.Sub(t.Finding.FirstSeen).Seconds())
+		}
+	}
+	open, err := e.Store.Findings(ctx, store.FindingFilter{States: []model.FindingState{model.StateOpen}})
+	if err != nil {
+		e.logger().Warn("reading open findings for metrics failed; gauges keep their previous values", "error", err)
+		return
+	}
+	RebuildGauges(m, open, res.FinishedAt)
+}
+
+// RebuildGauges sets the finding gauges from the open findings (also used
+// at startup so a restarted daemon exports its gauges before its first cycle).
+func RebuildGauges(m *metrics.Metrics, open []model.Finding, now time.Time) {
+	m.FindingsOpen.Reset()
+	m.DriftedResources.Reset()
+	m.PolicyViolations.Reset()
+	for _, f := range open {
+		m.FindingsOpen.WithLabelValues(string(f.Kind), string(f.Severity), f.Stack, f.Team).Inc()
+		switch {
+		case f.Kind.IsDrift():
+			m.DriftedResources.WithLabelValues(f.Stack, string(f.Kind), f.ResourceType).Inc()
+		case f.Kind == model.FindingViolation:
+			m.PolicyViolations.WithLabelValues(f.PolicyID, string(f.Severity), f.Stack).Inc()
+		}
+	}
+	m.SetOpenFindingAges(now, open)
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (e *Engine) logger() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func scopeOf(stack, source string) string {
+	var b strings.Builder
+	if stack != "" {
+		b.WriteString("stack=" + stack)
+	}
+	if source != "" {
+		if b.Len() > 0 {
+			b.WriteString(";")
+		}
+		b.WriteString("source=" + source)
+	}
+	return b.String()
+}

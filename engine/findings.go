@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/driftwarden/driftwarden/model"
+)
+
+type findingBuilder struct {
+	e           *Engine
+	stackSource map[string]string
+	view        *view
+	// driftScopes maps stack + subject id to the scope of its drift finding:
+	// a violation about a drift depends on the same inputs as the drift.
+	driftScopes map[string]string
+}
+
+var driftTitles = map[model.DriftKind]string{
+	model.DriftChanged:   "Resource changed outside Terraform",
+	model.DriftMissing:   "Managed resource no longer exists",
+	model.DriftUnmanaged: "Resource not managed by any Terraform state",
+}
+
+func (b findingBuilder) drift(d model.Drift) model.Finding {
+	r := d.Resource
+	id := subjectID(r)
+	f := model.Finding{
+		Fingerprint:  model.DriftFingerprint(d.Kind, r.Stack, id),
+		Kind:         model.FindingKind(d.Kind),
+		Severity:     driftSeverity[d.Kind],
+		Title:        driftTitles[d.Kind],
+		Message:      driftMessage(d),
+		ResourceID:   id,
+		ResourceType: r.Type,
+		Address:      r.Address,
+		Stack:        r.Stack,
+		Account:      r.Account,
+		Region:       r.Region,
+		Team:         b.owner(r),
+		Scope:        scopeOf(r.Stack, b.liveSource(d.Sources...)),
+		Evidence:     model.Evidence{Diffs: d.Diffs, Events: d.Events},
+	}
+	if f.Severity == "" {
+		f.Severity = model.SeverityMedium
+	}
+	return f
+}
+
+func (b findingBuilder) violation(v model.Violation) model.Finding {
+	f := model.Finding{
+		Kind:        model.FindingViolation,
+		Severity:    v.Severity,
+		PolicyID:    v.PolicyID,
+		Title:       v.Title,
+		Message:     v.Message,
+		Controls:    v.Controls,
+		Remediation: v.Remediation,
+		ResourceID:  v.Subject,
+	}
+	var stack, source string
+	if r := v.Resource; r != nil {
+		f.ResourceID = subjectID(*r)
+		f.ResourceType, f.Address, f.Account, f.Region = r.Type, r.Address, r.Account, r.Region
+		stack, source = r.Stack, b.liveSource(r.Source)
+		f.Team = b.owner(*r)
+	}
+	if v.Owner != "" {
+		f.Team = v.Owner
+	}
+	f.Stack = stack
+	f.Scope = scopeOf(stack, source)
+	if v.SubjectKind == model.SubjectDrift {
+		if sc, ok := b.driftScopes[stack+"\x00"+f.ResourceID]; ok {
+			f.Scope = sc
+		}
+	}
+	f.Fingerprint = model.ViolationFingerprint(v.PolicyID, v.SubjectKind, stack, f.ResourceID)
+	return f
+}
+
+// liveSource returns the first of names that is an inventory source.
+func (b findingBuilder) liveSource(names ...string) string {
+	for _, n := range names {
+		if b.view.liveSources[n] {
+			return n
+		}
+	}
+	return ""
+}
+
+// owner resolves the owning team: a tag/label, then the stack's owner.
+func (b findingBuilder) owner(r model.Resource) string {
+	keys := b.e.OwnerTags
+	if len(keys) == 0 {
+		keys = []string{"team", "owner"}
+	}
+	for _, k := range keys {
+		if t := r.Tags[k]; t != "" {
+			return t
+		}
+	}
+	if src, ok := b.stackSource[r.Stack]; ok {
+		return b.e.Meta[src].Owner
+	}
+	return ""
+}
+
+// subjectID is the identity a finding is about: the canonical id, else the
+// Terraform address (a plan that carries no attributes).
+func subjectID(r model.Resource) string {
+	if r.ID != "" {
+		return r.ID
+	}
+	if r.Address != "" {
+		return "tf:" + r.Stack + ":" + r.Address
+	}
+	return model.CanonicalID(r.Provider, r.Type, r.NativeID)
+}
+
+func driftMessage(d model.Drift) string {
+	switch d.Kind {
+	case model.DriftMissing:
+		return fmt.Sprintf("%s is in state %q but was not found live", label(d.Resource), d.Resource.Stack)
+	case model.DriftUnmanaged:
+		return fmt.Sprintf("%s exists but no Terraform state manages it", label(d.Resource))
+	}
+	if len(d.Diffs) == 0 {
+		return fmt.Sprintf("%s differs from its applied state", label(d.Resource))
+	}
+	paths := make([]string, 0, len(d.Diffs))
+	for _, df := range d.Diffs {
+		paths = append(paths, df.Path)
+	}
+	sort.Strings(paths)
+	const max = 5
+	more := ""
+	if len(paths) > max {
+		more = fmt.Sprintf(" and %d more", len(paths)-max)
+		paths = paths[:max]
+	}
+	noun := "attributes differ"
+	if len(d.Diffs) == 1 {
+		noun = "attribute differs"
+	}
+	return fmt.Sprintf("%s: %d %s from the applied state: %s%s", label(d.Resource), len(d.Diffs), noun, strings.Join(paths, ", "), more)
+}
+
+func label(r model.Resource) string {
+	if r.Address != "" {
+		return r.Address
+	}
+	if r.ID != "" {
+		return r.ID
+	}
+	return r.Type + " " + r.NativeID
+}

@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"maps"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/model"
+)
+
+// view is the best knowledge of every existing resource this cycle: the
+// applied attributes overlaid with what a live source saw. Policies are
+// evaluated on it, so a bucket made public by hand is caught even though
+// its state says private.
+type view struct {
+	resources []model.Resource
+	managed   int
+	unmanaged int
+	// liveSources names the inventory sources (to build scopes).
+	liveSources map[string]bool
+}
+
+func liveView(stacks []collectors.Stack, invs []collectors.Inventory) *view {
+	v := &view{liveSources: map[string]bool{}}
+	type key struct{ a, b string }
+	byID := map[string]int{}
+	byAddr := map[key]int{}
+	byNative := map[key]int{}
+	for _, s := range stacks {
+		for _, r := range s.Resources {
+			i := len(v.resources)
+			v.resources = append(v.resources, r)
+			if r.ID != "" {
+				byID[r.ID] = i
+			}
+			byAddr[key{s.Name, r.Address}] = i
+			if r.NativeID != "" {
+				byNative[key{r.Type, r.NativeID}] = i
+			}
+		}
+	}
+	gone := map[int]bool{}
+	for _, inv := range invs {
+		v.liveSources[inv.Source] = true
+		for _, lr := range inv.Resources {
+			i, ok := -1, false
+			if lr.Stack != "" && lr.Address != "" {
+				i, ok = byAddr[key{lr.Stack, lr.Address}]
+			}
+			if !ok && lr.ID != "" {
+				i, ok = byID[lr.ID]
+			}
+			if !ok && lr.NativeID != "" {
+				i, ok = byNative[key{lr.Type, lr.NativeID}]
+			}
+			switch {
+			case ok && lr.Gone:
+				gone[i] = true
+			case ok:
+				v.resources[i] = overlay(v.resources[i], lr, inv.Source)
+			case lr.Gone:
+				// Gone and not in any loaded state: nothing exists to evaluate.
+			case lr.Address != "":
+				// Managed by a stack whose state was not loaded (plan only).
+				r := lr.Resource
+				if r.Source == "" {
+					r.Source = inv.Source
+				}
+				if len(r.Attributes) == 0 && len(lr.Before) > 0 {
+					r.Attributes, r.Sensitive = lr.Before, lr.BeforeSensitive
+				}
+				i := len(v.resources)
+				v.resources = append(v.resources, r)
+				byAddr[key{lr.Stack, lr.Address}] = i
+			default:
+				r := lr.Resource
+				if r.Source == "" {
+					r.Source = inv.Source
+				}
+				i := len(v.resources)
+				v.resources = append(v.resources, r)
+				if r.ID != "" {
+					byID[r.ID] = i
+				}
+				if r.NativeID != "" {
+					byNative[key{r.Type, r.NativeID}] = i
+				}
+			}
+		}
+	}
+	if len(gone) > 0 {
+		kept := v.resources[:0]
+		for i, r := range v.resources {
+			if !gone[i] {
+				kept = append(kept, r)
+			}
+		}
+		v.resources = kept
+	}
+	for _, r := range v.resources {
+		if r.Managed() {
+			v.managed++
+		} else {
+			v.unmanaged++
+		}
+	}
+	return v
+}
+
+// overlay returns the applied resource with what the live source saw on top:
+// a full observation replaces the attributes, a partial one replaces the
+// attributes it observed.
+func overlay(applied model.Resource, lr collectors.LiveResource, source string) model.Resource {
+	if len(lr.Attributes) == 0 {
+		return applied
+	}
+	out := applied
+	out.Source = source
+	if !lr.Partial {
+		out.Attributes, out.RawAttributes = lr.Attributes, nil
+	} else {
+		base, err := applied.Attrs()
+		if err != nil || base == nil {
+			base = map[string]any{}
+		}
+		merged := maps.Clone(base)
+		maps.Copy(merged, lr.Attributes)
+		out.Attributes, out.RawAttributes = merged, nil
+	}
+	out.Sensitive = append(append([]string(nil), applied.Sensitive...), lr.Sensitive...)
+	if len(lr.Tags) > 0 {
+		out.Tags = lr.Tags
+	}
+	return out
+}
