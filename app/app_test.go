@@ -278,3 +278,14 @@ func copyTree(t *testing.T, src, dst string) {
 		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
 	}))
 }
+
+func TestOverlappingCycleIsSkippedAndCounted(t *testing.T) {
+	a := newTestApp(t, demoConfig(t))
+	a.running.Store(true) // a cycle is in progress
+	_, err := a.Cycle(context.Background())
+	require.ErrorIs(t, err, ErrBusy)
+	require.Equal(t, 1.0, testutil.ToFloat64(a.metrics.CyclesSkipped))
+	a.running.Store(false)
+	_, err = a.Cycle(context.Background())
+	require.NoError(t, err)
+}

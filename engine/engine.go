@@ -134,7 +134,8 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	}
 	// "Unmanaged" claims that no state manages a resource: it can only be
 	// said when every state loaded. Otherwise the resources of a corrupt
-	// state would all look unmanaged.
+	// state would all look unmanaged (and their violations would open again
+	// under an unmanaged identity).
 	statesComplete := true
 	for _, st := range res.Sources {
 		if st.Kind == "tfstate" && !st.OK {
@@ -160,7 +161,7 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	}
 
 	// 4. Policies over the live view of every resource, then over drifts.
-	view := liveView(stacks, invs)
+	view := liveView(stacks, invs, statesComplete)
 	var violations []model.Violation
 	if e.Evaluator != nil {
 		vs, errs := e.Evaluator.EvaluateResources(ctx, view.resources)

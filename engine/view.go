@@ -19,7 +19,10 @@ type view struct {
 	liveSources map[string]bool
 }
 
-func liveView(stacks []collectors.Stack, invs []collectors.Inventory) *view {
+// liveView builds the view. Live resources that match no state are
+// included only when every state loaded (withUnmatched): otherwise they may
+// belong to the state that could not be read.
+func liveView(stacks []collectors.Stack, invs []collectors.Inventory, withUnmatched bool) *view {
 	v := &view{liveSources: map[string]bool{}}
 	type key struct{ a, b string }
 	byID := map[string]int{}
@@ -71,6 +74,8 @@ func liveView(stacks []collectors.Stack, invs []collectors.Inventory) *view {
 				i := len(v.resources)
 				v.resources = append(v.resources, r)
 				byAddr[key{lr.Stack, lr.Address}] = i
+			case !withUnmatched:
+				// Possibly managed by an unreadable state: not judged this cycle.
 			default:
 				r := lr.Resource
 				if r.Source == "" {

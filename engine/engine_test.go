@@ -1,0 +1,218 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/model"
+	"github.com/driftwarden/driftwarden/store"
+)
+
+type fakeStates struct {
+	name   string
+	stacks []collectors.Stack
+	errs   []error
+	hook   func()
+}
+
+func (f *fakeStates) Name() string { return f.name }
+func (f *fakeStates) States(context.Context) ([]collectors.Stack, []error) {
+	if f.hook != nil {
+		f.hook()
+	}
+	return f.stacks, f.errs
+}
+
+type fakeInventory struct {
+	name string
+	inv  collectors.Inventory
+	errs []error
+}
+
+func (f *fakeInventory) Name() string { return f.name }
+func (f *fakeInventory) Inventory(context.Context) (collectors.Inventory, []error) {
+	return f.inv, f.errs
+}
+
+// fakeEval flags every resource whose "public" attribute is true, and every drift.
+type fakeEval struct{ seen []model.Resource }
+
+func (f *fakeEval) EvaluateResources(_ context.Context, rs []model.Resource) ([]model.Violation, []error) {
+	f.seen = append(f.seen[:0], rs...)
+	var out []model.Violation
+	for i := range rs {
+		attrs, _ := rs[i].Attrs()
+		if attrs["public"] == true {
+			out = append(out, model.Violation{PolicyID: "T-PUBLIC", Title: "public", Severity: model.SeverityHigh, SubjectKind: model.SubjectResource, Subject: rs[i].ID, Resource: &rs[i]})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeEval) EvaluateDrifts(_ context.Context, ds []model.Drift) ([]model.Violation, []error) {
+	var out []model.Violation
+	for i := range ds {
+		out = append(out, model.Violation{PolicyID: "T-DRIFT", Title: "drift", Severity: model.SeverityLow, SubjectKind: model.SubjectDrift, Subject: ds[i].Resource.ID, Resource: &ds[i].Resource})
+	}
+	return out, nil
+}
+
+// compareByID reports a "changed" drift for every live resource whose
+// "public" differs from the applied one, and unmanaged for unknown ids.
+func compareByID(stacks []collectors.Stack, invs []collectors.Inventory) ([]model.Drift, []string) {
+	applied := map[string]model.Resource{}
+	for _, s := range stacks {
+		for _, r := range s.Resources {
+			applied[r.ID] = r
+		}
+	}
+	var out []model.Drift
+	for _, inv := range invs {
+		for _, lr := range inv.Resources {
+			a, ok := applied[lr.ID]
+			if !ok {
+				out = append(out, model.Drift{Kind: model.DriftUnmanaged, Resource: lr.Resource, Sources: []string{inv.Source}})
+				continue
+			}
+			aa, _ := a.Attrs()
+			if aa["public"] != lr.Attributes["public"] {
+				out = append(out, model.Drift{Kind: model.DriftChanged, Resource: a, Sources: []string{inv.Source},
+					Diffs: []model.Diff{{Path: "public", Applied: aa["public"], Live: lr.Attributes["public"]}}})
+			}
+		}
+	}
+	return out, nil
+}
+
+func res(stack, id string, public bool, tags map[string]string) model.Resource {
+	return model.Resource{ID: id, Type: "t_bucket", Stack: stack, Address: "t_bucket." + id, Source: "states",
+		Tags: tags, RawAttributes: []byte(`{"id":"` + id + `","public":` + map[bool]string{true: "true", false: "false"}[public] + `}`)}
+}
+
+func live(id string, public bool) collectors.LiveResource {
+	return collectors.LiveResource{Resource: model.Resource{ID: id, Type: "t_bucket", Attributes: map[string]any{"public": public}}, Partial: true}
+}
+
+func newEngine(t *testing.T, st *fakeStates, inv *fakeInventory) (*Engine, *fakeEval) {
+	t.Helper()
+	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"), store.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	ev := &fakeEval{}
+	return &Engine{
+		States: []collectors.StateSource{st}, Inventories: []collectors.InventorySource{inv},
+		Compare: compareByID, Evaluator: ev, Store: s,
+		Meta: map[string]StackMeta{"states": {Owner: "platform"}},
+	}, ev
+}
+
+func kinds(fs []model.Finding) map[model.FindingKind]int {
+	out := map[model.FindingKind]int{}
+	for _, f := range fs {
+		out[f.Kind]++
+	}
+	return out
+}
+
+func TestLiveViewDrivesPoliciesAndFindings(t *testing.T) {
+	st := &fakeStates{name: "states", stacks: []collectors.Stack{{Name: "prod", Resources: []model.Resource{
+		res("prod", "a", false, map[string]string{"team": "storage"}),
+		res("prod", "b", false, nil),
+	}}}}
+	inv := &fakeInventory{name: "live", inv: collectors.Inventory{Source: "live", Resources: []collectors.LiveResource{
+		live("a", true), // made public by hand
+		live("b", false),
+		live("c", true), // unmanaged
+	}}}
+	e, ev := newEngine(t, st, inv)
+	r, err := e.Run(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "ok", r.Status)
+	require.Equal(t, map[model.FindingKind]int{model.FindingChanged: 1, model.FindingUnmanaged: 1, model.FindingViolation: 4}, kinds(r.Findings))
+	for _, f := range r.Findings {
+		switch {
+		case f.ResourceID == "a":
+			require.Equal(t, "storage", f.Team, "a tag names the team")
+			require.Equal(t, "stack=prod;source=live", f.Scope)
+		case f.ResourceID == "c":
+			require.Equal(t, "", f.Team)
+			require.Equal(t, "source=live", f.Scope)
+		}
+	}
+	// The policy saw the live value of "a" (public) over its applied value.
+	for _, r := range ev.seen {
+		if r.ID == "a" {
+			attrs, _ := r.Attrs()
+			require.Equal(t, true, attrs["public"])
+			require.Equal(t, "a", attrs["id"], "a partial observation keeps the applied attributes it did not see")
+		}
+	}
+
+	// Same inputs again: nothing changes.
+	r2, err := e.Run(context.Background())
+	require.NoError(t, err)
+	require.Empty(t, r2.Transitions)
+
+	// Fixed by hand: the drift and both violations about "a" resolve.
+	inv.inv.Resources[0] = live("a", false)
+	r3, err := e.Run(context.Background())
+	require.NoError(t, err)
+	resolved := 0
+	for _, tr := range r3.Transitions {
+		require.Equal(t, store.ChangeResolved, tr.Change)
+		require.Equal(t, "a", tr.Finding.ResourceID)
+		resolved++
+	}
+	require.Equal(t, 3, resolved)
+}
+
+func TestFailedSourceKeepsItsFindingsOpen(t *testing.T) {
+	st := &fakeStates{name: "states", stacks: []collectors.Stack{{Name: "prod", Resources: []model.Resource{res("prod", "a", false, nil)}}}}
+	inv := &fakeInventory{name: "live", inv: collectors.Inventory{Source: "live", Resources: []collectors.LiveResource{live("a", true), live("c", false)}}}
+	e, _ := newEngine(t, st, inv)
+	_, err := e.Run(context.Background())
+	require.NoError(t, err)
+
+	// The inventory fails: it sees nothing and reports an error.
+	inv.inv.Resources = nil
+	inv.errs = []error{&collectors.InputError{Source: "live", Location: "x.jsonl", Place: "line 3", Err: errors.New("bad")}}
+	r, err := e.Run(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "partial", r.Status)
+	require.Empty(t, r.Transitions, "nothing resolves while its input is unreadable")
+
+	// The state fails too: still nothing resolves, and nothing is unmanaged.
+	inv.errs = nil
+	inv.inv.Resources = []collectors.LiveResource{live("a", true), live("c", false)}
+	st.errs, st.stacks = []error{errors.New("corrupt")}, nil
+	r, err = e.Run(context.Background())
+	require.NoError(t, err)
+	require.Zero(t, kinds(r.Findings)[model.FindingUnmanaged])
+	require.Empty(t, r.Transitions)
+}
+
+func TestCancelledCycleRecordsNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	st := &fakeStates{name: "states", hook: cancel, stacks: []collectors.Stack{{Name: "prod", Resources: []model.Resource{res("prod", "a", true, nil)}}}}
+	inv := &fakeInventory{name: "live"}
+	e, _ := newEngine(t, st, inv)
+	_, err := e.Run(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	cycles, err := e.Store.Cycles(context.Background(), 10)
+	require.NoError(t, err)
+	require.Empty(t, cycles, "a cancelled cycle leaves no half-recorded trace")
+}
+
+func TestStackOwnerIsTheFallbackTeam(t *testing.T) {
+	st := &fakeStates{name: "states", stacks: []collectors.Stack{{Name: "prod", Resources: []model.Resource{res("prod", "a", true, map[string]string{"owner": ""})}}}}
+	e, _ := newEngine(t, st, &fakeInventory{name: "live"})
+	r, err := e.Run(context.Background())
+	require.NoError(t, err)
+	require.Len(t, r.Findings, 1)
+	require.Equal(t, "platform", r.Findings[0].Team)
+}
