@@ -259,7 +259,8 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("recording cycle: %w", err)
 	}
 	res.CycleID, res.Transitions = id, trans
-	e.observe(recCtx, res)
+	open := e.observe(recCtx, res)
+	res.Findings = recorded(res.Findings, open)
 	log.Info("cycle finished", "event", "cycle_finished", "cycle_id", id, "status", res.Status,
 		"stacks", len(stacks), "drifts", len(drifts), "violations", len(violations),
 		"transitions", len(trans), "duration", res.FinishedAt.Sub(res.StartedAt).String())
@@ -286,12 +287,18 @@ func (e *Engine) sourceStatus(name, kind string, t0 time.Time, items int, errs [
 	return st
 }
 
-// observe updates metrics from the recorded cycle: counters from its
-// transitions, gauges rebuilt from the store's open findings.
-func (e *Engine) observe(ctx context.Context, res *Result) {
+// observe reads back the open and waived findings and updates metrics from
+// the recorded cycle: counters from its transitions, gauges rebuilt from the
+// store's open findings. It returns what it read (nil if it could not).
+func (e *Engine) observe(ctx context.Context, res *Result) []model.Finding {
+	current, err := e.Store.Findings(ctx, store.FindingFilter{States: []model.FindingState{model.StateOpen, model.StateWaived}})
+	if err != nil {
+		e.logger().Warn("reading back findings failed; gauges keep their previous values", "error", err)
+		current = nil
+	}
 	m := e.Metrics
 	if m == nil {
-		return
+		return current
 	}
 	m.Cycles.WithLabelValues(res.Status).Inc()
 	m.CycleDuration.Observe(res.FinishedAt.Sub(res.StartedAt).Seconds())
@@ -305,12 +312,41 @@ func (e *Engine) observe(ctx context.Context, res *Result) {
 			m.ResolutionSeconds.WithLabelValues(string(t.Finding.Kind)).Observe(t.Finding.ResolvedAt.Sub(t.Finding.FirstSeen).Seconds())
 		}
 	}
-	open, err := e.Store.Findings(ctx, store.FindingFilter{States: []model.FindingState{model.StateOpen}})
-	if err != nil {
-		e.logger().Warn("reading open findings for metrics failed; gauges keep their previous values", "error", err)
-		return
+	if err == nil {
+		var open []model.Finding
+		for _, f := range current {
+			if f.State == model.StateOpen {
+				open = append(open, f)
+			}
+		}
+		RebuildGauges(m, open, res.FinishedAt)
 	}
-	RebuildGauges(m, open, res.FinishedAt)
+	return current
+}
+
+// recorded replaces the observed findings with their stored form (state,
+// first and last seen), keeping the observed ones where none was read back.
+func recorded(observed, stored []model.Finding) []model.Finding {
+	if len(stored) == 0 {
+		return observed
+	}
+	byFP := make(map[string]*model.Finding, len(stored))
+	for i := range stored {
+		byFP[stored[i].Fingerprint] = &stored[i]
+	}
+	out := make([]model.Finding, 0, len(observed))
+	seen := make(map[string]bool, len(observed))
+	for _, f := range observed {
+		if seen[f.Fingerprint] {
+			continue // the same finding observed twice (merged by the store)
+		}
+		seen[f.Fingerprint] = true
+		if s, ok := byFP[f.Fingerprint]; ok {
+			f = *s
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // RebuildGauges sets the finding gauges from the open findings (also used

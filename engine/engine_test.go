@@ -216,3 +216,18 @@ func TestStackOwnerIsTheFallbackTeam(t *testing.T) {
 	require.Len(t, r.Findings, 1)
 	require.Equal(t, "platform", r.Findings[0].Team)
 }
+
+func TestResultCarriesStoredLifecycle(t *testing.T) {
+	st := &fakeStates{name: "states", stacks: []collectors.Stack{{Name: "prod", Resources: []model.Resource{res("prod", "a", true, nil)}}}}
+	e, _ := newEngine(t, st, &fakeInventory{name: "live"})
+	r1, err := e.Run(context.Background())
+	require.NoError(t, err)
+	require.Len(t, r1.Findings, 1)
+	f1 := r1.Findings[0]
+	require.Equal(t, model.StateOpen, f1.State)
+	require.False(t, f1.FirstSeen.IsZero())
+	r2, err := e.Run(context.Background())
+	require.NoError(t, err)
+	require.True(t, r2.Findings[0].FirstSeen.Equal(f1.FirstSeen), "first seen is kept across cycles")
+	require.True(t, r2.Findings[0].LastSeen.After(f1.LastSeen) || r2.Findings[0].LastSeen.Equal(f1.LastSeen))
+}

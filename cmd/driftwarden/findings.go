@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -79,7 +78,7 @@ Filters take comma-separated values and may be repeated:
 				return err
 			}
 			ctx := context.Background()
-			st, err := store.Open(ctx, url, store.Options{Logger: newLogger(cfg, os.Stderr)})
+			st, err := store.Open(ctx, url, store.Options{Logger: newLogger(cfg, cmd.ErrOrStderr())})
 			if err != nil {
 				return fmt.Errorf("opening store: %w", err)
 			}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/spf13/cobra"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -17,7 +19,12 @@ func main() {
 }
 
 func run(args []string) int {
-	root := newRoot()
+	return execute(newRoot(), args)
+}
+
+// execute runs root with args and returns the process exit status. Errors
+// are printed to root's error writer (os.Stderr unless SetErr was called).
+func execute(root *cobra.Command, args []string) int {
 	root.SetArgs(args)
 	err := root.Execute()
 	var ec exitCode
@@ -27,7 +34,7 @@ func run(args []string) int {
 	case errors.As(err, &ec):
 		return int(ec)
 	default:
-		fmt.Fprintln(os.Stderr, "driftwarden:", err)
+		fmt.Fprintln(root.ErrOrStderr(), "driftwarden:", err)
 		return 1
 	}
 }

@@ -29,7 +29,7 @@ the policies (the last good set keeps running if the new one fails).`,
 			if err != nil {
 				return err
 			}
-			log := newLogger(cfg, os.Stderr)
+			log := newLogger(cfg, cmd.ErrOrStderr())
 			ctx, stop := signalContext()
 			defer stop()
 			out := cmd.OutOrStdout()

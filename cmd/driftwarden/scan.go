@@ -52,7 +52,7 @@ means the scan itself could not run.`,
 			if err != nil {
 				return err
 			}
-			log := newLogger(cfg, os.Stderr)
+			log := newLogger(cfg, cmd.ErrOrStderr())
 			ctx, stop := signalContext()
 			defer stop()
 			storeURL := ""
