@@ -42,7 +42,7 @@ type Resource struct {
 	// the decoded map by sources that hold very many resources (a 200 MB
 	// state); read both through Attrs.
 	RawAttributes []byte `json:"-"`
-	// Sensitive lists attribute paths (dotted, see PathString) whose values must
+	// Sensitive lists attribute paths (dotted with [n] indexes, as built by JoinPath and IndexPath) whose values must
 	// never leave the process.
 	Sensitive []string `json:"sensitive,omitempty"`
 	// Source is the name of the configured source that produced this view.

@@ -1,0 +1,310 @@
+package evaluator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	opametrics "github.com/open-policy-agent/opa/v1/metrics"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+
+	"github.com/driftwarden/driftwarden/model"
+)
+
+// EvalError is a runtime error of one policy on one subject. It never stops
+// the evaluation of other policies or subjects.
+type EvalError struct {
+	PolicyID    string
+	File        string
+	SubjectKind model.SubjectKind
+	Subject     string // the resource's canonical id
+	Err         error
+}
+
+func (e *EvalError) Error() string {
+	return fmt.Sprintf("evaluating policy %s (%s) on %s %s: %v", e.PolicyID, e.File, e.SubjectKind, e.Subject, e.Err)
+}
+
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// chunkSize is how many subjects one worker takes at a time.
+const chunkSize = 512
+
+// EvaluateResources evaluates every resource against the enabled policies
+// whose input kind is resource and whose resource_types include the
+// resource's type (or which have none). Violations come in input order.
+// Errors are per policy and resource (*EvalError) or per resource (bad
+// input); they never stop the evaluation of the others. A cancelled ctx
+// stops early and adds ctx's error.
+func (e *Evaluator) EvaluateResources(ctx context.Context, resources []model.Resource) ([]model.Violation, []error) {
+	return e.evaluate(ctx, model.SubjectResource, len(resources),
+		func(i int) *model.Resource { return &resources[i] },
+		func(i int) (ast.Value, error) { return resourceInput(&resources[i]) })
+}
+
+// EvaluateDrifts evaluates every drift against the enabled policies whose
+// input kind is drift, partitioned by the drifted resource's type like
+// EvaluateResources. The violations' Subject is the drifted resource's id.
+func (e *Evaluator) EvaluateDrifts(ctx context.Context, drifts []model.Drift) ([]model.Violation, []error) {
+	return e.evaluate(ctx, model.SubjectDrift, len(drifts),
+		func(i int) *model.Resource { return &drifts[i].Resource },
+		func(i int) (ast.Value, error) { return driftInput(&drifts[i]) })
+}
+
+type chunkResult struct {
+	violations []model.Violation
+	errs       []error
+}
+
+func (e *Evaluator) evaluate(ctx context.Context, kind model.SubjectKind, n int,
+	subject func(int) *model.Resource, input func(int) (ast.Value, error),
+) ([]model.Violation, []error) {
+	set := e.set.Load()
+	kp := set.plans[kind]
+	if kp == nil || n == 0 {
+		return nil, nil
+	}
+	chunks := make([]chunkResult, (n+chunkSize-1)/chunkSize)
+	workers := min(e.workers, len(chunks))
+	var next atomic.Int64
+	work := func() error {
+		txn, err := set.store.NewTransaction(ctx)
+		if err != nil {
+			return fmt.Errorf("opening a policy data transaction: %w", err)
+		}
+		defer set.store.Abort(ctx, txn)
+		w := &worker{e: e, kind: kind, txn: txn, subject: subject, input: input}
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= len(chunks) {
+				return nil
+			}
+			if ctx.Err() != nil {
+				return nil // reported below
+			}
+			w.out = &chunks[c]
+			for i := c * chunkSize; i < min(n, (c+1)*chunkSize); i++ {
+				w.evalOne(ctx, kp, i)
+			}
+		}
+	}
+	var fatal []error
+	if workers <= 1 {
+		if err := work(); err != nil {
+			fatal = append(fatal, err)
+		}
+	} else {
+		var (
+			wg sync.WaitGroup
+			mu sync.Mutex
+		)
+		for range workers {
+			wg.Go(func() {
+				if err := work(); err != nil {
+					mu.Lock()
+					fatal = append(fatal, err)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+	}
+
+	var (
+		violations []model.Violation
+		errs       []error
+	)
+	nv, ne := 0, 0
+	for i := range chunks {
+		nv += len(chunks[i].violations)
+		ne += len(chunks[i].errs)
+	}
+	violations = make([]model.Violation, 0, nv)
+	errs = make([]error, 0, ne+len(fatal))
+	for i := range chunks {
+		violations = append(violations, chunks[i].violations...)
+		errs = append(errs, chunks[i].errs...)
+	}
+	errs = append(errs, fatal...)
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, fmt.Errorf("evaluating policies (stopped early): %w", err))
+	}
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return violations, errs
+}
+
+// worker evaluates subjects with one storage transaction.
+type worker struct {
+	e       *Evaluator
+	kind    model.SubjectKind
+	txn     storage.Transaction
+	subject func(int) *model.Resource
+	input   func(int) (ast.Value, error)
+	out     *chunkResult
+}
+
+func (w *worker) evalOne(ctx context.Context, kp *kindPlans, i int) {
+	res := w.subject(i)
+	pl := kp.planFor(res.Type)
+	if pl == nil {
+		return
+	}
+	in, err := w.input(i)
+	if err != nil {
+		w.out.errs = append(w.out.errs, fmt.Errorf("building the policy input for %s %s: %w", w.kind, res.ID, err))
+		return
+	}
+	var rs rego.ResultSet
+	if perPolicyQueries {
+		err = errPerPolicy
+	} else {
+		rs, err = w.eval(ctx, pl.query, in)
+	}
+	if err == nil {
+		if len(rs) == 0 {
+			return
+		}
+		for j, p := range pl.policies {
+			w.collect(p, res, rs[0].Bindings[pl.vars[j]])
+		}
+		return
+	}
+	if ctx.Err() != nil {
+		return // reported once by the caller
+	}
+	if err != errPerPolicy {
+		w.e.log.Debug("combined policy query failed; evaluating policies one by one", "resource_id", res.ID, "error", err)
+	}
+	// One policy failed: evaluate them one by one to attribute the error and
+	// keep the others' results.
+	for _, p := range pl.policies {
+		rs, err := w.eval(ctx, p.query, in)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			w.fail(p, res, err)
+			continue
+		}
+		if len(rs) > 0 {
+			w.collect(p, res, rs[0].Bindings[resultVar(0)])
+		}
+	}
+}
+
+// eval runs one prepared query. Attributes convert to AST lazily inside
+// OPA, which panics on a Go type it cannot convert: that becomes an error
+// of this query on this subject.
+func (w *worker) eval(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Value) (rs rego.ResultSet, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("converting the input: %v", p)
+		}
+	}()
+	return pq.Eval(ctx, rego.EvalParsedInput(in), rego.EvalTransaction(w.txn), rego.EvalMetrics(noMetrics))
+}
+
+func (w *worker) fail(p *policy, res *model.Resource, err error) {
+	w.e.metrics.evalErrors.WithLabelValues(p.info.ID).Inc()
+	ee := &EvalError{PolicyID: p.info.ID, File: p.info.File, SubjectKind: w.kind, Subject: res.ID, Err: err}
+	w.out.errs = append(w.out.errs, ee)
+	w.e.log.Debug("policy evaluation error", "policy_id", p.info.ID, "resource_id", res.ID, "error", err)
+}
+
+// collect turns one policy's deny set into at most one violation: several
+// results of one policy on one subject are joined ("; "), since they share
+// the violation's fingerprint, and take the highest returned severity.
+func (w *worker) collect(p *policy, res *model.Resource, binding any) {
+	t, ok := binding.(*ast.Term)
+	if !ok {
+		return
+	}
+	set, ok := t.Value.(ast.Set)
+	if !ok {
+		w.fail(p, res, fmt.Errorf("%s is a %s, want a set (deny contains result if { ... })", denyRule, ast.ValueName(t.Value)))
+		return
+	}
+	if set.Len() == 0 {
+		return
+	}
+	var (
+		msgs []string
+		sev  model.Severity
+	)
+	var problem error
+	set.Foreach(func(el *ast.Term) {
+		switch v := el.Value.(type) {
+		case ast.String:
+			msgs = append(msgs, string(v))
+		case ast.Object:
+			mt := v.Get(msgKey)
+			if mt == nil {
+				problem = fmt.Errorf("%s result %v has no msg", denyRule, v)
+				return
+			}
+			m, ok := mt.Value.(ast.String)
+			if !ok {
+				problem = fmt.Errorf("%s result %v has no string msg", denyRule, v)
+				return
+			}
+			msgs = append(msgs, string(m))
+			if st := v.Get(severityKey); st != nil {
+				s, ok := st.Value.(ast.String)
+				rs, valid := model.ParseSeverity(string(s))
+				if !ok || !valid {
+					problem = fmt.Errorf("%s result severity %v is not one of %v", denyRule, st, model.Severities)
+					return
+				}
+				if rs.Rank() > sev.Rank() {
+					sev = rs
+				}
+			}
+		default:
+			problem = fmt.Errorf("%s result %v is a %s, want a string or an object with msg", denyRule, el, ast.ValueName(el.Value))
+		}
+	})
+	if problem != nil {
+		w.fail(p, res, problem)
+		if len(msgs) == 0 {
+			return
+		}
+	}
+	slices.Sort(msgs)
+	if p.overridden || sev == "" {
+		sev = p.info.Severity
+	}
+	rc := *res
+	w.out.violations = append(w.out.violations, model.Violation{
+		PolicyID:    p.info.ID,
+		Title:       p.info.Title,
+		Severity:    sev,
+		Controls:    slices.Clone(p.info.Controls),
+		Remediation: p.info.Remediation,
+		Message:     strings.Join(slices.Compact(msgs), "; "),
+		SubjectKind: w.kind,
+		Subject:     res.ID,
+		Resource:    &rc,
+	})
+}
+
+// perPolicyQueries makes evaluation use one query per policy instead of one
+// combined query per resource type; benchmarks compare the two.
+var perPolicyQueries = false
+
+var errPerPolicy = errors.New("per-policy evaluation")
+
+// noMetrics skips OPA's per-evaluation timers.
+var noMetrics = opametrics.NoOp()
+
+var (
+	msgKey      = ast.StringTerm("msg")
+	severityKey = ast.StringTerm("severity")
+)

@@ -1,0 +1,133 @@
+package evaluator
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/driftwarden/driftwarden/model"
+)
+
+// resourceInput builds {"kind": "resource", "resource": {...}} as a lazy
+// AST object: OPA converts a Go value only when a policy reads it, and a
+// policy usually reads a few of a resource's ~20 attributes, so converting
+// everything up front would dominate evaluation time.
+func resourceInput(r *model.Resource) (ast.Value, error) {
+	res, err := resourceMap(r)
+	if err != nil {
+		return nil, err
+	}
+	return ast.LazyObject(map[string]any{"kind": string(model.SubjectResource), "resource": res}), nil
+}
+
+// driftInput builds {"kind": "drift", "drift": {kind, resource, diffs, sources}}.
+func driftInput(d *model.Drift) (ast.Value, error) {
+	res, err := resourceMap(&d.Resource)
+	if err != nil {
+		return nil, err
+	}
+	diffs := make([]any, len(d.Diffs))
+	for i, df := range d.Diffs {
+		diffs[i] = map[string]any{"path": df.Path, "applied": df.Applied, "live": df.Live, "sensitive": df.Sensitive}
+	}
+	sources := make([]any, len(d.Sources))
+	for i, s := range d.Sources {
+		sources[i] = s
+	}
+	drift := map[string]any{"kind": string(d.Kind), "resource": res, "diffs": diffs, "sources": sources}
+	return ast.LazyObject(map[string]any{"kind": string(model.SubjectDrift), "drift": drift}), nil
+}
+
+// resourceMap is the input's resource object. Every key is present (empty
+// strings, {} tags and attributes) so policies need no existence checks.
+// Sensitive attribute values are replaced by model.Redacted before any
+// policy sees them, so no message can leak them.
+func resourceMap(r *model.Resource) (map[string]any, error) {
+	attrs, err := r.Attrs()
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Sensitive) > 0 {
+		attrs = redact(attrs, r.Sensitive)
+	}
+	if attrs == nil {
+		attrs = map[string]any{}
+	}
+	tags := r.Tags
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	provider := r.Provider
+	if provider == "" {
+		provider = model.ProviderOf(r.Type)
+	}
+	return map[string]any{
+		"id":         r.ID,
+		"type":       r.Type,
+		"provider":   provider,
+		"native_id":  r.NativeID,
+		"address":    r.Address,
+		"stack":      r.Stack,
+		"account":    r.Account,
+		"region":     r.Region,
+		"tags":       tags,
+		"attributes": attrs,
+		"managed":    r.Managed(),
+		"source":     r.Source,
+	}, nil
+}
+
+// redact returns attrs with the value at each path (dotted, [n] indexes:
+// root_block_device[0].kms_key_id) replaced by model.Redacted. The maps and
+// slices along a path are copied; attrs itself is never modified.
+func redact(attrs map[string]any, paths []string) map[string]any {
+	var out any = attrs
+	for _, p := range paths {
+		if segs := splitPath(p); len(segs) > 0 {
+			out = redactAt(out, segs)
+		}
+	}
+	m, _ := out.(map[string]any)
+	return m
+}
+
+func redactAt(v any, segs []string) any {
+	if len(segs) == 0 {
+		return model.Redacted
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		child, ok := x[segs[0]]
+		if !ok {
+			return v
+		}
+		c := maps.Clone(x)
+		c[segs[0]] = redactAt(child, segs[1:])
+		return c
+	case []any:
+		i, err := strconv.Atoi(segs[0])
+		if err != nil || i < 0 || i >= len(x) {
+			return v
+		}
+		c := slices.Clone(x)
+		c[i] = redactAt(x[i], segs[1:])
+		return c
+	default:
+		return v
+	}
+}
+
+// splitPath splits a.b[0].c into a, b, 0, c.
+func splitPath(p string) []string {
+	p = strings.NewReplacer("[", ".", "]", "").Replace(p)
+	var out []string
+	for s := range strings.SplitSeq(p, ".") {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

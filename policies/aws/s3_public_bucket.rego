@@ -1,0 +1,78 @@
+# METADATA
+# title: S3 bucket open to the public
+# description: >-
+#   An S3 bucket grants access to everyone (AllUsers) or to every AWS account
+#   (AuthenticatedUsers) through a canned ACL or an ACL grant, or its public
+#   access block leaves one of the four protections off.
+# custom:
+#   id: DW-AWS-S3-001
+#   severity: high
+#   controls:
+#     - CIS-AWS-2.0:2.1.4
+#     - SOC2:CC6.1
+#     - PCI-DSS-4.0:1.4.1
+#   remediation: >-
+#     Set the bucket ACL to private (or disable ACLs with object ownership
+#     BucketOwnerEnforced), remove AllUsers/AuthenticatedUsers grants, and set
+#     block_public_acls, block_public_policy, ignore_public_acls and
+#     restrict_public_buckets to true in aws_s3_bucket_public_access_block.
+#   input: resource
+#   resource_types:
+#     - aws_s3_bucket
+#     - aws_s3_bucket_acl
+#     - aws_s3_bucket_public_access_block
+package driftwarden.aws.s3_public_bucket
+
+import data.driftwarden.lib
+
+public_acls := {"public-read", "public-read-write", "authenticated-read"}
+
+public_groups := {
+	"http://acs.amazonaws.com/groups/global/AllUsers",
+	"http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+}
+
+block_flags := ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]
+
+# Canned ACL on the bucket itself (AWS provider < 4).
+deny contains msg if {
+	input.resource.type == "aws_s3_bucket"
+	some msg in public_acl_messages
+}
+
+# Canned ACL on aws_s3_bucket_acl (AWS provider >= 4).
+deny contains msg if {
+	input.resource.type == "aws_s3_bucket_acl"
+	some msg in public_acl_messages
+}
+
+public_acl_messages contains msg if {
+	acl := input.resource.attributes.acl
+	acl in public_acls
+	msg := sprintf("%s has the canned ACL %q, which opens the bucket to the public", [lib.name, acl])
+}
+
+# Legacy inline grant blocks on aws_s3_bucket.
+deny contains msg if {
+	input.resource.type == "aws_s3_bucket"
+	some grant in input.resource.attributes.grant
+	grant.uri in public_groups
+	msg := sprintf("%s grants %v to %s", [lib.name, object.get(grant, "permissions", []), grant.uri])
+}
+
+# access_control_policy grants on aws_s3_bucket_acl.
+deny contains msg if {
+	input.resource.type == "aws_s3_bucket_acl"
+	some policy in input.resource.attributes.access_control_policy
+	some grant in policy.grant
+	some grantee in grant.grantee
+	grantee.uri in public_groups
+	msg := sprintf("%s grants %v to %s", [lib.name, object.get(grant, "permission", "access"), grantee.uri])
+}
+
+deny contains msg if {
+	input.resource.type == "aws_s3_bucket_public_access_block"
+	off := [flag | some flag in block_flags; input.resource.attributes[flag] == false]
+	count(off) > 0
+	msg := sprintf("%s leaves public access protections off: %s", [lib.name, concat(", ", off)])
+}

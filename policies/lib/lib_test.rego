@@ -1,0 +1,16 @@
+package driftwarden.lib_test
+
+import data.driftwarden.lib
+
+test_name_prefers_address if {
+	lib.name == "aws_s3_bucket.logs" with input as {"resource": {"address": "aws_s3_bucket.logs", "id": "arn:aws:s3:::logs"}}
+}
+
+test_name_falls_back_to_id if {
+	lib.name == "arn:aws:s3:::logs" with input as {"resource": {"address": "", "id": "arn:aws:s3:::logs"}}
+	lib.name == "arn:aws:s3:::logs" with input as {"resource": {"id": "arn:aws:s3:::logs"}}
+}
+
+test_name_of_drifted_resource if {
+	lib.name == "aws_iam_role.ci" with input as {"drift": {"resource": {"address": "aws_iam_role.ci", "id": "x"}}}
+}
