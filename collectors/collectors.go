@@ -120,3 +120,30 @@ func (e *InputError) Error() string {
 }
 
 func (e *InputError) Unwrap() error { return e.Err }
+
+// CheckpointReader reads a source's resume position from the store; it
+// returns an error wrapping store.ErrNotFound when there is none yet.
+type CheckpointReader interface {
+	Checkpoint(ctx context.Context, source, key string) (string, error)
+}
+
+// EventBatch is what an event source read in one cycle.
+type EventBatch struct {
+	Source string
+	// Events are the audit records read this cycle, de-duplicated by id
+	// within the batch. Events already seen in an earlier cycle may appear
+	// again (overlap windows); consumers de-duplicate by event id.
+	Events []model.Event
+	// Checkpoints are the resume positions (key -> value) to store once the
+	// cycle is recorded: never before, so a crash re-reads instead of losing.
+	Checkpoints map[string]string
+}
+
+// EventSource yields audit events (CloudTrail, GCP Cloud Audit Logs).
+type EventSource interface {
+	Name() string
+	// Events reads what is new since the stored checkpoints. Like the other
+	// sources it returns what it could read plus one error per input it could
+	// not; a failed input must not advance its checkpoint.
+	Events(ctx context.Context, cp CheckpointReader) (EventBatch, []error)
+}

@@ -30,6 +30,39 @@ type Evaluator interface {
 // with the configured options); it returns drifts and warnings.
 type CompareFunc func(stacks []collectors.Stack, inventories []collectors.Inventory) ([]model.Drift, []string)
 
+// Attributor links drifts to the audit events that explain them and turns
+// events into findings of their own (out_of_band_change, audit-trail
+// integrity failures). Implemented by the attribution package.
+type Attributor interface {
+	Attribute(ctx context.Context, in AttributionInput) (AttributionOutput, error)
+}
+
+// AttributionInput is one cycle's material for attribution.
+type AttributionInput struct {
+	Stacks []collectors.Stack
+	Drifts []model.Drift
+	// Events are the events read this cycle (possibly overlapping earlier ones).
+	Events []model.Event
+	// Open are the findings of kind out_of_band_change and integrity_failure
+	// still open from earlier cycles: an event is read once, so keeping such a
+	// finding open means observing it again in the output.
+	Open []model.Finding
+	// EventSourcesOK names the event sources that read everything this cycle.
+	EventSourcesOK map[string]bool
+	Now            time.Time
+}
+
+// AttributionOutput is what attribution adds to the cycle.
+type AttributionOutput struct {
+	// Drifts are the input drifts with Events (and Diff.Events) filled in.
+	Drifts []model.Drift
+	// Findings are observed this cycle, with Scope set.
+	Findings []model.Finding
+	// AuditedScopes are the scopes of Findings whose absence means resolution.
+	AuditedScopes []string
+	Warnings      []string
+}
+
 // StackMeta is what configuration says about the stacks of one state source.
 type StackMeta struct {
 	Owner      string
@@ -38,13 +71,16 @@ type StackMeta struct {
 
 // Engine runs cycles. Fields are dependencies; set them before Run.
 type Engine struct {
-	States      []collectors.StateSource
-	Inventories []collectors.InventorySource
-	Compare     CompareFunc
-	Evaluator   Evaluator
-	Store       store.Store
-	Metrics     *metrics.Metrics // nil: no metrics
-	Logger      *slog.Logger
+	States       []collectors.StateSource
+	Inventories  []collectors.InventorySource
+	EventSources []collectors.EventSource
+	Compare      CompareFunc
+	// Attributor is optional: without it drifts carry no events.
+	Attributor Attributor
+	Evaluator  Evaluator
+	Store      store.Store
+	Metrics    *metrics.Metrics // nil: no metrics
+	Logger     *slog.Logger
 	// Meta is keyed by state source name.
 	Meta map[string]StackMeta
 	// OwnerTags are the tag/label keys naming a resource's team, in order.
@@ -118,6 +154,28 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 		invs = append(invs, inv)
 		invOK[src.Name()] = st.OK
 	}
+	// 2b. Audit events, with the checkpoints to store once recorded.
+	var events []model.Event
+	var checkpoints []store.Checkpoint
+	eventsOK := map[string]bool{}
+	for _, src := range e.EventSources {
+		t0 := time.Now()
+		batch, errs := src.Events(ctx, e.Store)
+		st := e.sourceStatus(src.Name(), "events", t0, len(batch.Events), errs)
+		res.Sources = append(res.Sources, st)
+		eventsOK[src.Name()] = st.OK
+		events = append(events, batch.Events...)
+		for k, v := range batch.Checkpoints {
+			checkpoints = append(checkpoints, store.Checkpoint{Source: src.Name(), Key: k, Value: v})
+		}
+	}
+	sort.Slice(checkpoints, func(i, j int) bool {
+		if checkpoints[i].Source != checkpoints[j].Source {
+			return checkpoints[i].Source < checkpoints[j].Source
+		}
+		return checkpoints[i].Key < checkpoints[j].Key
+	})
+	res.Counts["events"] = len(events)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("cycle cancelled while collecting: %w", err)
 	}
@@ -160,6 +218,28 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 		}
 	}
 
+	// 3b. Attribution: who changed what, and changes made outside the pipeline.
+	var attributed AttributionOutput
+	if e.Attributor != nil {
+		open, err := e.Store.Findings(ctx, store.FindingFilter{
+			States: []model.FindingState{model.StateOpen, model.StateWaived},
+			Kinds:  []model.FindingKind{model.FindingOutOfBandChange, model.FindingIntegrityFailure},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading open event findings: %w", err)
+		}
+		attributed, err = e.Attributor.Attribute(ctx, AttributionInput{
+			Stacks: stacks, Drifts: drifts, Events: events, Open: open, EventSourcesOK: eventsOK, Now: now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("attributing drift to events: %w", err)
+		}
+		if attributed.Drifts != nil {
+			drifts = attributed.Drifts
+		}
+		res.Warnings = append(res.Warnings, attributed.Warnings...)
+	}
+
 	// 4. Policies over the live view of every resource, then over drifts.
 	view := liveView(stacks, invs, statesComplete)
 	var violations []model.Violation
@@ -193,6 +273,7 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	for _, v := range violations {
 		res.Findings = append(res.Findings, fb.violation(v))
 	}
+	res.Findings = append(res.Findings, attributed.Findings...)
 
 	// 6. Scopes audited this cycle: a scope is "stack S" for managed things
 	// and "source X" for unmanaged ones, each joined with the live source
@@ -216,6 +297,9 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 		for s := range plans {
 			audited[scopeOf(s, src)] = true
 		}
+	}
+	for _, s := range attributed.AuditedScopes {
+		audited[s] = true
 	}
 	var scopes []string
 	for s := range audited {
@@ -245,6 +329,7 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	rec := store.CycleRecord{
 		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, Status: res.Status,
 		Findings: res.Findings, AuditedScopes: scopes, Sources: res.Sources, Counts: res.Counts,
+		Checkpoints: checkpoints,
 	}
 	// Recording must not be cut short by a shutdown signal: a cycle is
 	// either fully recorded or not at all (the store uses one transaction).

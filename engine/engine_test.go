@@ -231,3 +231,71 @@ func TestResultCarriesStoredLifecycle(t *testing.T) {
 	require.True(t, r2.Findings[0].FirstSeen.Equal(f1.FirstSeen), "first seen is kept across cycles")
 	require.True(t, r2.Findings[0].LastSeen.After(f1.LastSeen) || r2.Findings[0].LastSeen.Equal(f1.LastSeen))
 }
+
+type fakeEvents struct {
+	name  string
+	batch collectors.EventBatch
+	errs  []error
+}
+
+func (f *fakeEvents) Name() string { return f.name }
+func (f *fakeEvents) Events(context.Context, collectors.CheckpointReader) (collectors.EventBatch, []error) {
+	return f.batch, f.errs
+}
+
+// oobAttributor opens an out_of_band_change finding per write event and
+// keeps earlier ones open until told otherwise.
+type oobAttributor struct {
+	keep bool
+	in   AttributionInput
+}
+
+func (a *oobAttributor) Attribute(_ context.Context, in AttributionInput) (AttributionOutput, error) {
+	a.in = in
+	var out AttributionOutput
+	for _, ev := range in.Events {
+		out.Findings = append(out.Findings, model.Finding{Fingerprint: model.Fingerprint("oob", ev.ID), Kind: model.FindingOutOfBandChange,
+			Severity: model.SeverityHigh, Title: "changed outside the pipeline", ResourceID: ev.Resources[0], Scope: "oob"})
+	}
+	if a.keep {
+		out.Findings = append(out.Findings, in.Open...)
+	}
+	out.AuditedScopes = []string{"oob"}
+	return out, nil
+}
+
+func TestEventsCheckpointsAndAttribution(t *testing.T) {
+	st := &fakeStates{name: "states", stacks: []collectors.Stack{{Name: "prod"}}}
+	e, _ := newEngine(t, st, &fakeInventory{name: "live"})
+	evs := &fakeEvents{name: "trail", batch: collectors.EventBatch{
+		Events:      []model.Event{{ID: "ev-1", Action: "ec2:AuthorizeSecurityGroupIngress", Resources: []string{"sg-1"}}},
+		Checkpoints: map[string]string{"111122223333/eu-west-1": "2026-11-26T00:00:00Z"},
+	}}
+	attr := &oobAttributor{keep: true}
+	e.EventSources = []collectors.EventSource{evs}
+	e.Attributor = attr
+
+	r, err := e.Run(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 1, r.Counts["events"])
+	require.Len(t, r.Transitions, 1)
+	require.Equal(t, model.FindingOutOfBandChange, r.Transitions[0].Finding.Kind)
+	v, err := e.Store.Checkpoint(context.Background(), "trail", "111122223333/eu-west-1")
+	require.NoError(t, err)
+	require.Equal(t, "2026-11-26T00:00:00Z", v, "the checkpoint is stored with the cycle")
+	require.True(t, attr.in.EventSourcesOK["trail"])
+
+	// Next cycle: no new event; the attributor keeps the open finding open.
+	evs.batch = collectors.EventBatch{}
+	r, err = e.Run(context.Background())
+	require.NoError(t, err)
+	require.Empty(t, r.Transitions)
+	require.Len(t, attr.in.Open, 1, "open event findings are handed back to the attributor")
+
+	// Then it lets it go: resolved.
+	attr.keep = false
+	r, err = e.Run(context.Background())
+	require.NoError(t, err)
+	require.Len(t, r.Transitions, 1)
+	require.Equal(t, store.ChangeResolved, r.Transitions[0].Change)
+}

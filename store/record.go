@@ -92,6 +92,9 @@ func (s *sqlStore) RecordCycle(ctx context.Context, rec CycleRecord) (int64, []T
 	if err := w.sources(rec.Sources); err != nil {
 		return 0, nil, fmt.Errorf("recording cycle %d: %w", id, err)
 	}
+	if err := w.checkpoints(rec.Checkpoints); err != nil {
+		return 0, nil, fmt.Errorf("recording cycle %d: %w", id, err)
+	}
 	w.close()
 	if s.beforeCommit != nil {
 		if err := s.beforeCommit(); err != nil {
@@ -423,6 +426,24 @@ func (w *writer) sources(ss []SourceStatus) error {
 		}
 		if _, err := st.ExecContext(w.ctx, s.Source, s.Kind, w.atNS, success, s.OK, errs, int64(s.Items), int64(s.Duration)); err != nil {
 			return fmt.Errorf("recording status of source %s: %w", s.Source, err)
+		}
+	}
+	return nil
+}
+
+// checkpoints upserts the sources' resume positions with the cycle.
+func (w *writer) checkpoints(cps []Checkpoint) error {
+	if len(cps) == 0 {
+		return nil
+	}
+	st, err := w.stmt(`INSERT INTO checkpoints (source, key, value, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (source, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`)
+	if err != nil {
+		return fmt.Errorf("preparing the checkpoint upsert: %w", err)
+	}
+	for _, c := range cps {
+		if _, err := st.ExecContext(w.ctx, c.Source, c.Key, c.Value, w.atNS); err != nil {
+			return fmt.Errorf("recording checkpoint %s/%s: %w", c.Source, c.Key, err)
 		}
 	}
 	return nil

@@ -54,6 +54,18 @@ type CycleRecord struct {
 	AuditedScopes []string
 	Sources       []SourceStatus
 	Counts        map[string]int
+	// Checkpoints are written in the same transaction as the findings, so
+	// that an event source resumes exactly after what was recorded: a crash
+	// before the commit re-reads (and de-duplicates), never loses.
+	Checkpoints []Checkpoint
+}
+
+// Checkpoint is one source's resume position (a timestamp, an S3 key, a
+// page token), opaque to the store.
+type Checkpoint struct {
+	Source string
+	Key    string
+	Value  string
 }
 
 // Cycle is a stored cycle.

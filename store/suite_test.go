@@ -266,9 +266,13 @@ func runSuite(t *testing.T, fresh freshDB) {
 		s := mustOpen(t, fresh(t))
 		record(t, s, cycle(0, ab, fnd("A", "a", model.SeverityLow), fnd("B", "b", model.SeverityLow)))
 		rawDB(s).beforeCommit = func() error { return errors.New("crash") }
-		_, _, err := s.RecordCycle(ctx, cycle(1, ab, fnd("A", "a", model.SeverityHigh), fnd("C", "a", model.SeverityLow)))
+		crashed := cycle(1, ab, fnd("A", "a", model.SeverityHigh), fnd("C", "a", model.SeverityLow))
+		crashed.Checkpoints = []Checkpoint{{Source: "cloudtrail", Key: "k", Value: "after-crash"}}
+		_, _, err := s.RecordCycle(ctx, crashed)
 		require.ErrorContains(t, err, "crash")
 		rawDB(s).beforeCommit = nil
+		_, err = s.Checkpoint(ctx, "cloudtrail", "k")
+		require.ErrorIs(t, err, ErrNotFound, "a checkpoint never moves past an unrecorded cycle")
 
 		cs, err := s.Cycles(ctx, 0)
 		require.NoError(t, err)
@@ -425,6 +429,17 @@ func runSuite(t *testing.T, fresh freshDB) {
 		require.Equal(t, "u1", v)
 		_, err = s.Checkpoint(ctx, "gcpaudit", "123/eu-west-1")
 		require.ErrorIs(t, err, ErrNotFound)
+
+		// Checkpoints recorded with a cycle commit with it.
+		rec := cycle(0, ab, fnd("A", "a", model.SeverityHigh))
+		rec.Checkpoints = []Checkpoint{{Source: "cloudtrail", Key: "123/eu-west-1", Value: "t3"}, {Source: "gcpaudit", Key: "p", Value: "g1"}}
+		record(t, s, rec)
+		v, err = s.Checkpoint(ctx, "cloudtrail", "123/eu-west-1")
+		require.NoError(t, err)
+		require.Equal(t, "t3", v)
+		v, err = s.Checkpoint(ctx, "gcpaudit", "p")
+		require.NoError(t, err)
+		require.Equal(t, "g1", v)
 	})
 
 	t.Run("prune", func(t *testing.T) {
