@@ -137,6 +137,11 @@ type EventBatch struct {
 	// Checkpoints are the resume positions (key -> value) to store once the
 	// cycle is recorded: never before, so a crash re-reads instead of losing.
 	Checkpoints map[string]string
+	// Findings are findings the source itself raises (an audit-trail
+	// integrity failure), with Fingerprint and Scope set.
+	Findings []model.Finding
+	// AuditedScopes are the scopes of Findings whose absence means resolution.
+	AuditedScopes []string
 }
 
 // EventSource yields audit events (CloudTrail, GCP Cloud Audit Logs).

@@ -157,6 +157,8 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	// 2b. Audit events, with the checkpoints to store once recorded.
 	var events []model.Event
 	var checkpoints []store.Checkpoint
+	var sourceFindings []model.Finding
+	var sourceScopes []string
 	eventsOK := map[string]bool{}
 	for _, src := range e.EventSources {
 		t0 := time.Now()
@@ -165,6 +167,10 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 		res.Sources = append(res.Sources, st)
 		eventsOK[src.Name()] = st.OK
 		events = append(events, batch.Events...)
+		sourceFindings = append(sourceFindings, batch.Findings...)
+		if st.OK {
+			sourceScopes = append(sourceScopes, batch.AuditedScopes...)
+		}
 		for k, v := range batch.Checkpoints {
 			checkpoints = append(checkpoints, store.Checkpoint{Source: src.Name(), Key: k, Value: v})
 		}
@@ -274,6 +280,7 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 		res.Findings = append(res.Findings, fb.violation(v))
 	}
 	res.Findings = append(res.Findings, attributed.Findings...)
+	res.Findings = append(res.Findings, sourceFindings...)
 
 	// 6. Scopes audited this cycle: a scope is "stack S" for managed things
 	// and "source X" for unmanaged ones, each joined with the live source
@@ -298,7 +305,7 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 			audited[scopeOf(s, src)] = true
 		}
 	}
-	for _, s := range attributed.AuditedScopes {
+	for _, s := range append(attributed.AuditedScopes, sourceScopes...) {
 		audited[s] = true
 	}
 	var scopes []string

@@ -127,6 +127,14 @@ type Event struct {
 	Region    string `json:"region,omitempty"`
 	// Resources are the canonical identities the event touched.
 	Resources []string `json:"resources,omitempty"`
+	// Request holds the call's parameters (CloudTrail requestParameters,
+	// GCP protoPayload.request), with secret-looking values redacted.
+	Request map[string]any `json:"request,omitempty"`
+	// Verdict is set by attribution for write events on managed resources:
+	// pipeline, pipeline_outside_apply, human or service.
+	Verdict string `json:"verdict,omitempty"`
+	// Stack is the stack managing the touched resource, when known.
+	Stack string `json:"stack,omitempty"`
 	// Raw is the original record, kept as evidence.
 	Raw []byte `json:"raw,omitempty"`
 }
