@@ -5,7 +5,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN     := bin/driftwarden
 DEMO    := examples/demo/driftwarden.yaml
 
-.PHONY: all build test test-race lint fmt vet policy-test demo scan bench docker clean
+.PHONY: all build test test-race lint fmt vet policy-test rules-test dashboards-e2e demo scan bench docker clean
 
 all: lint test build
 
@@ -26,8 +26,22 @@ fmt:
 vet:
 	$(GO) vet ./...
 
-policy-test: build ## the built-in policy library's Rego tests
-	$(BIN) policy test
+policy-test: build ## the built-in policy library's Rego tests, with coverage
+	$(BIN) policy test --coverage --min-coverage 90
+
+policy-lint: build ## the built-in policy library's METADATA, controls and tests
+	$(BIN) policy lint
+
+.PHONY: policy-lint docs
+docs: ## regenerate the policy catalogue (docs/policies.md)
+	$(GO) run ./cmd/driftwarden policy list --output markdown > docs/policies.md
+
+rules-test: ## promtool checks and unit tests of the Prometheus rules (Debian package prometheus)
+	promtool check rules dashboards/rules/*.rules.yml
+	promtool test rules dashboards/rules/tests/*.yml
+
+dashboards-e2e: ## dashboards and rules against a real Prometheus scraping the demo daemon
+	DRIFTWARDEN_E2E_PROMETHEUS=1 $(GO) test -count=1 -run 'TestPrometheusEndToEnd|TestPromtool' ./dashboards/
 
 demo: ## run the daemon on the bundled demo data
 	$(GO) run ./cmd/driftwarden run --config $(DEMO)
@@ -37,6 +51,19 @@ scan: ## one cycle on the demo data, printed
 
 bench: ## the performance benchmarks (one core), figures printed
 	$(GO) test -run '^$$' -bench . -benchtime 1x -cpu 1 ./collectors/tfstate/ ./drift/ ./evaluator/
+
+REPORT_HTML ?= bin/demo-report.html
+REPORT_PNG  ?= bin/demo-report.png
+report-png: build ## demo scan, HTML audit report, rendered to a PNG by headless Chromium
+	@command -v chromium >/dev/null || { echo "installing chromium (Debian package)"; apt-get update && apt-get install -y chromium; }
+	$(BIN) scan --config $(DEMO) >/dev/null
+	$(BIN) report --config $(DEMO) --period 30d --format html --output $(REPORT_HTML)
+	$(BIN) report verify $(REPORT_HTML)
+	profile=$$(mktemp -d) && chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync --user-data-dir=$$profile \
+		--screenshot=$(abspath $(REPORT_PNG)) --window-size=1280,2000 file://$(abspath $(REPORT_HTML)); \
+		rc=$$?; rm -rf $$profile; exit $$rc
+	@echo "look at $(REPORT_PNG)"
 
 docker:
 	docker build -t driftwarden:$(VERSION) --build-arg VERSION=$(VERSION) .

@@ -21,10 +21,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/robfig/cron/v3"
 
+	"github.com/driftwarden/driftwarden/api"
 	"github.com/driftwarden/driftwarden/config"
 	"github.com/driftwarden/driftwarden/engine"
+	"github.com/driftwarden/driftwarden/evaluator"
 	"github.com/driftwarden/driftwarden/metrics"
 	"github.com/driftwarden/driftwarden/model"
+	"github.com/driftwarden/driftwarden/report"
 	"github.com/driftwarden/driftwarden/store"
 )
 
@@ -52,6 +55,10 @@ type App struct {
 	engine   *engine.Engine
 	reloader interface{ Reload(context.Context) error }
 	onCycle  func(*engine.Result)
+	apiToken string // the HTTP API's bearer token; "" disables the API
+	version  string
+	// alerts is ownership, waivers and alert delivery (app/alerts.go).
+	alerts *alerting
 
 	running atomic.Bool
 	ready   atomic.Bool
@@ -93,6 +100,19 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	}
 	eng.Now = opts.Now
 	a.engine, a.reloader = eng, reloader
+	if err := a.setupAlerts(cfg, reg, opts.Now); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if a.apiToken, err = config.ResolveSecret(cfg.Server.APITokenEnv, cfg.Server.APITokenFile); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("resolving the API token (server.api_token_env/api_token_file): %w", err)
+	}
+	if a.apiToken == "" && (cfg.Server.APITokenEnv != "" || cfg.Server.APITokenFile != "") {
+		_ = st.Close()
+		return nil, fmt.Errorf("resolving the API token (server.api_token_env/api_token_file): the token is empty")
+	}
+	a.version = opts.Version
 	return a, nil
 }
 
@@ -123,10 +143,16 @@ func (a *App) Cycle(ctx context.Context) (*engine.Result, error) {
 	a.cycleMu.Lock()
 	a.last = res
 	a.cycleMu.Unlock()
+	a.kickAlerts()
 	if n, err := a.store.Prune(ctx, res.FinishedAt.Add(-a.cfg.Store.Retention.D())); err != nil {
 		a.log.Warn("pruning history past retention failed; will retry next cycle", "error", err)
 	} else if n > 0 {
 		a.log.Info("pruned history past retention", "rows", n)
+	}
+	if al, ok := store.AlertsOf(a.store); ok {
+		if _, err := al.PruneOutbox(ctx, res.FinishedAt.Add(-a.cfg.Store.Retention.D())); err != nil {
+			a.log.Warn("pruning the alert outbox failed; will retry next cycle", "error", err)
+		}
 	}
 	return res, nil
 }
@@ -147,10 +173,19 @@ func (a *App) Run(ctx context.Context, started func(addr string)) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.cfg.Server.Listen, err)
 	}
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Request limits: headers, slow clients, idle connections (the API adds
+	// body and concurrency limits of its own).
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	srvErr := make(chan error, 1)
-	go func() { srvErr <- srv.Serve(ln) }()
-	a.log.Info("serving", "event", "serving", "metrics", "http://"+ln.Addr().String()+"/metrics")
+	scheme := "http"
+	if cert, key := a.cfg.Server.TLSCertFile, a.cfg.Server.TLSKeyFile; cert != "" {
+		scheme = "https"
+		go func() { srvErr <- srv.ServeTLS(ln, cert, key) }()
+	} else {
+		go func() { srvErr <- srv.Serve(ln) }()
+	}
+	a.log.Info("serving", "event", "serving", "metrics", scheme+"://"+ln.Addr().String()+"/metrics", "api", a.apiToken != "")
 	if started != nil {
 		started(ln.Addr().String())
 	}
@@ -162,6 +197,24 @@ func (a *App) Run(ctx context.Context, started func(addr string)) error {
 	if *a.cfg.Schedule.RunOnStart {
 		go a.scheduled(ctx)
 	}
+	// Policy hot reload: folder changes and bundle polls swap in a new set
+	// only when it is good; the last good set keeps running otherwise.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	watchDone := make(chan struct{})
+	if w, ok := a.reloader.(interface{ Watch(context.Context) error }); ok && *a.cfg.Policies.Watch &&
+		(len(a.cfg.Policies.Dirs) > 0 || len(a.cfg.Policies.Bundles) > 0) {
+		go func() {
+			defer close(watchDone)
+			if err := w.Watch(watchCtx); err != nil {
+				a.log.Error("policy folder watch could not start; policies reload only on restart", "error", err)
+			}
+		}()
+	} else {
+		close(watchDone)
+	}
+	dispatched := make(chan struct{})
+	go func() { defer close(dispatched); a.runDispatcher(ctx) }()
 
 	var runErr error
 	select {
@@ -171,12 +224,15 @@ func (a *App) Run(ctx context.Context, started func(addr string)) error {
 	a.log.Info("shutting down", "event", "shutdown")
 	stopped := c.Stop()
 	<-stopped.Done()
+	stopWatch()
+	<-watchDone
 	for a.running.Load() { // a start-up cycle runs outside cron
 		time.Sleep(20 * time.Millisecond)
 	}
 	shCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shCtx)
+	<-dispatched
 	if runErr != nil && !errors.Is(runErr, http.ErrServerClosed) {
 		return fmt.Errorf("serving HTTP: %w", runErr)
 	}
@@ -207,6 +263,7 @@ func (a *App) scheduled(ctx context.Context) {
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg, EnableOpenMetrics: true}))
+	mux.Handle("POST /slack/interactions", a.interactionsHandler()) // Slack-signed, no API token
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
@@ -218,9 +275,21 @@ func (a *App) Handler() http.Handler {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = w.Write([]byte("driftwarden\n/metrics  Prometheus metrics\n/healthz  liveness\n/readyz   readiness (after the first cycle)\n"))
+		_, _ = w.Write([]byte("driftwarden\n/metrics  Prometheus metrics\n/healthz  liveness\n/readyz   readiness (after the first cycle)\n/api/v1/  HTTP API (bearer token; docs/openapi.yaml)\n"))
 	})
+	if st, ok := a.store.(api.Store); ok {
+		api.New(api.Options{Store: st, Token: a.apiToken, Policies: func() []report.Policy { return report.FromEvaluator(a.Policies()) },
+			Retention: a.cfg.Store.Retention.D(), Generator: "driftwarden " + a.version, Logger: a.log}).Register(mux)
+	}
 	return mux
+}
+
+// Policies lists the loaded policies (reports map their controls).
+func (a *App) Policies() []evaluator.PolicyInfo {
+	if p, ok := a.reloader.(interface{ Policies() []evaluator.PolicyInfo }); ok {
+		return p.Policies()
+	}
+	return nil
 }
 
 // ReloadPolicies recompiles the policy set; on failure the last good set keeps running.

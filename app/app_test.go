@@ -29,6 +29,7 @@ func demoConfig(t *testing.T) *config.Config {
 	require.NoError(t, err)
 	cfg.Store.URL = filepath.Join(t.TempDir(), "dw.db")
 	cfg.Server.Listen = "127.0.0.1:0"
+	cfg.Alerts.File.Path = filepath.Join(t.TempDir(), "alerts.jsonl") // never into the repository
 	return cfg
 }
 
@@ -288,4 +289,62 @@ func TestOverlappingCycleIsSkippedAndCounted(t *testing.T) {
 	a.running.Store(false)
 	_, err = a.Cycle(context.Background())
 	require.NoError(t, err)
+}
+
+func TestDemoAttributesDriftToAPerson(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	cfg := demoConfig(t)
+	a, err := New(context.Background(), cfg, Options{Registry: reg, Version: "test"})
+	require.NoError(t, err)
+	defer a.Close()
+	res, err := a.Cycle(context.Background())
+	require.NoError(t, err)
+
+	var sgDrift, oob *model.Finding
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		if f.Address != "aws_security_group.admin" {
+			continue
+		}
+		switch f.Kind {
+		case model.FindingChanged:
+			sgDrift = f
+		case model.FindingOutOfBandChange:
+			if strings.Contains(f.Message, "AuthorizeSecurityGroupIngress") {
+				oob = f
+			}
+		}
+	}
+	require.NotNil(t, sgDrift, "the hand-opened SSH rule drifts")
+	require.NotEmpty(t, sgDrift.Evidence.Events, "the drift is explained by the events that caused it")
+	ev := sgDrift.Evidence.Events[0]
+	require.Equal(t, "alice@example.com", ev.Principal.Person)
+	require.Equal(t, model.ViaConsole, ev.Via)
+	require.Equal(t, "human", ev.Verdict)
+	require.False(t, ev.Time.IsZero())
+	require.Nil(t, ev.Raw, "raw records are not kept as finding evidence")
+	attributed := false
+	for _, d := range sgDrift.Evidence.Diffs {
+		attributed = attributed || len(d.Events) > 0
+	}
+	require.True(t, attributed, "the drifted ingress attribute names the event that changed it")
+
+	require.NotNil(t, oob, "a console edit by a non-deployer is an out_of_band_change finding")
+	require.Equal(t, model.SeverityHigh, oob.Severity)
+	require.Contains(t, oob.Message, "alice@example.com")
+	require.Contains(t, oob.Message, "console")
+
+	// bob's failed DeleteSecurityGroup is kept as an event but is no change.
+	for _, f := range res.Findings {
+		require.NotContains(t, f.Message, "DeleteSecurityGroup")
+	}
+	// The pipeline's own calls are not out of band.
+	for _, f := range res.Findings {
+		if f.Kind == model.FindingOutOfBandChange {
+			require.NotContains(t, f.Message, "terraform-deployer")
+		}
+	}
+	n, err := testutil.GatherAndCount(reg, "driftwarden_out_of_band_changes_total")
+	require.NoError(t, err)
+	require.Positive(t, n)
 }

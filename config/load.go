@@ -94,6 +94,9 @@ func Parse(data []byte, file, dir string) (*Config, error) {
 		return nil, v.errs
 	}
 	cfg.resolvePaths()
+	if err := cfg.loadWaiversFile(); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 

@@ -26,6 +26,16 @@ type Evaluator interface {
 	EvaluateDrifts(ctx context.Context, ds []model.Drift) ([]model.Violation, []error)
 }
 
+// EventEvaluator is implemented by evaluators that also evaluate audit
+// events (evaluator.Evaluator does). Event violations become findings that
+// stay open until waived: an event is read once, so its violation is never
+// observed again and nothing can show it was fixed. Their scope,
+// "events=<source>", is never audited, so the store never resolves them,
+// and every cycle reports the open ones again (as observed).
+type EventEvaluator interface {
+	EvaluateEvents(ctx context.Context, events []model.Event) ([]model.Violation, []error)
+}
+
 // CompareFunc compares applied stacks with live inventories (drift.Compare
 // with the configured options); it returns drifts and warnings.
 type CompareFunc func(stacks []collectors.Stack, inventories []collectors.Inventory) ([]model.Drift, []string)
@@ -49,7 +59,13 @@ type AttributionInput struct {
 	Open []model.Finding
 	// EventSourcesOK names the event sources that read everything this cycle.
 	EventSourcesOK map[string]bool
-	Now            time.Time
+	// Observed holds the canonical ids of managed resources a live source saw
+	// this cycle (a drift-free observed resource is back in line).
+	Observed map[string]bool
+	// Checkpoints reads the attributor's own stored positions (the state
+	// serial history of each stack).
+	Checkpoints collectors.CheckpointReader
+	Now         time.Time
 }
 
 // AttributionOutput is what attribution adds to the cycle.
@@ -60,7 +76,11 @@ type AttributionOutput struct {
 	Findings []model.Finding
 	// AuditedScopes are the scopes of Findings whose absence means resolution.
 	AuditedScopes []string
-	Warnings      []string
+	// Events are the input events with Verdict and Stack filled in.
+	Events []model.Event
+	// Checkpoints are stored with the cycle (key -> value, source "attribution").
+	Checkpoints map[string]string
+	Warnings    []string
 }
 
 // StackMeta is what configuration says about the stacks of one state source.
@@ -85,7 +105,17 @@ type Engine struct {
 	Meta map[string]StackMeta
 	// OwnerTags are the tag/label keys naming a resource's team, in order.
 	OwnerTags []string
-	Now       func() time.Time
+	// Owners, when set, resolves a resource's team (ownership.Resolver.Team:
+	// tags, stack owner, rules, CODEOWNERS, default); source is the state
+	// source of the resource's stack. It replaces OwnerTags and Meta owners.
+	Owners func(r model.Resource, source string) string
+	// Waive, when set, is passed to the store: findings it covers are
+	// recorded waived (see store.CycleRecord.Waive).
+	Waive func(now time.Time) func(model.Finding) bool
+	// Plan, when set, turns transitions into outbox messages in the
+	// cycle's transaction (see store.CycleRecord.Plan).
+	Plan func(store.PlanInput) ([]store.OutboxMessage, error)
+	Now  func() time.Time
 }
 
 // Result is what one cycle found.
@@ -235,7 +265,8 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 			return nil, fmt.Errorf("reading open event findings: %w", err)
 		}
 		attributed, err = e.Attributor.Attribute(ctx, AttributionInput{
-			Stacks: stacks, Drifts: drifts, Events: events, Open: open, EventSourcesOK: eventsOK, Now: now,
+			Stacks: stacks, Drifts: drifts, Events: events, Open: open, EventSourcesOK: eventsOK,
+			Observed: observedIDs(invs), Checkpoints: e.Store, Now: now,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("attributing drift to events: %w", err)
@@ -243,18 +274,31 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 		if attributed.Drifts != nil {
 			drifts = attributed.Drifts
 		}
+		if attributed.Events != nil {
+			events = attributed.Events
+		}
+		for k, v := range attributed.Checkpoints {
+			checkpoints = append(checkpoints, store.Checkpoint{Source: "attribution", Key: k, Value: v})
+		}
 		res.Warnings = append(res.Warnings, attributed.Warnings...)
 	}
 
 	// 4. Policies over the live view of every resource, then over drifts.
 	view := liveView(stacks, invs, statesComplete)
+	events = attributedEvents(events, drifts)
 	var violations []model.Violation
 	if e.Evaluator != nil {
 		vs, errs := e.Evaluator.EvaluateResources(ctx, view.resources)
 		violations = append(violations, vs...)
 		ds, derrs := e.Evaluator.EvaluateDrifts(ctx, drifts)
 		violations = append(violations, ds...)
-		for _, err := range append(errs, derrs...) {
+		errs = append(errs, derrs...)
+		if ee, ok := e.Evaluator.(EventEvaluator); ok && len(events) > 0 {
+			vs, eerrs := ee.EvaluateEvents(ctx, events)
+			violations = append(violations, vs...)
+			errs = append(errs, eerrs...)
+		}
+		for _, err := range errs {
 			res.Warnings = append(res.Warnings, err.Error())
 			log.Warn("policy evaluation error; other policies and resources still evaluated", "error", err)
 		}
@@ -270,7 +314,7 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 			plans[d.Resource.Stack] = true
 		}
 	}
-	fb := findingBuilder{e: e, stackSource: stackSource, view: view, driftScopes: map[string]string{}}
+	fb := findingBuilder{e: e, stackSource: stackSource, view: view, driftScopes: map[string]string{}, events: eventsByID(events)}
 	for _, d := range drifts {
 		f := fb.drift(d)
 		fb.driftScopes[f.Stack+"\x00"+f.ResourceID] = f.Scope
@@ -279,6 +323,11 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	for _, v := range violations {
 		res.Findings = append(res.Findings, fb.violation(v))
 	}
+	kept, err := e.openEventViolations(ctx, res.Findings)
+	if err != nil {
+		return nil, err
+	}
+	res.Findings = append(res.Findings, kept...)
 	res.Findings = append(res.Findings, attributed.Findings...)
 	res.Findings = append(res.Findings, sourceFindings...)
 
@@ -333,10 +382,22 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	}
 	res.FinishedAt = e.now()
 
+	if e.Owners != nil {
+		// Findings without a resource view (attribution, event violations)
+		// are owned by what is known of them: stack, address, type, account.
+		for i := range res.Findings {
+			if f := &res.Findings[i]; f.Team == "" {
+				f.Team = e.Owners(model.Resource{ID: f.ResourceID, Type: f.ResourceType, Address: f.Address, Stack: f.Stack, Account: f.Account}, stackSource[f.Stack])
+			}
+		}
+	}
 	rec := store.CycleRecord{
 		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, Status: res.Status,
 		Findings: res.Findings, AuditedScopes: scopes, Sources: res.Sources, Counts: res.Counts,
-		Checkpoints: checkpoints,
+		Checkpoints: checkpoints, Plan: e.Plan,
+	}
+	if e.Waive != nil {
+		rec.Waive = e.Waive(res.FinishedAt)
 	}
 	// Recording must not be cut short by a shutdown signal: a cycle is
 	// either fully recorded or not at all (the store uses one transaction).
@@ -400,6 +461,13 @@ func (e *Engine) observe(ctx context.Context, res *Result) []model.Finding {
 	m.ResourcesEvaluated.WithLabelValues("unmanaged").Set(float64(res.Counts["resources_unmanaged"]))
 	for _, t := range res.Transitions {
 		m.Transitions.WithLabelValues(string(t.Finding.Kind), string(t.Change)).Inc()
+		if t.Finding.Kind == model.FindingOutOfBandChange && t.Change == store.ChangeOpened {
+			verdict, via := "unknown", "unknown"
+			if evs := t.Finding.Evidence.Events; len(evs) > 0 {
+				verdict, via = nonEmpty(evs[0].Verdict, verdict), nonEmpty(string(evs[0].Via), via)
+			}
+			m.OutOfBandChanges.WithLabelValues(t.Finding.Team, verdict, via).Inc()
+		}
 		if t.Change == store.ChangeResolved && t.Finding.ResolvedAt != nil {
 			m.ResolutionSeconds.WithLabelValues(string(t.Finding.Kind)).Observe(t.Finding.ResolvedAt.Sub(t.Finding.FirstSeen).Seconds())
 		}
@@ -485,4 +553,24 @@ func scopeOf(stack, source string) string {
 		b.WriteString("source=" + source)
 	}
 	return b.String()
+}
+
+// observedIDs lists the canonical ids every live inventory saw (not gone).
+func observedIDs(invs []collectors.Inventory) map[string]bool {
+	out := map[string]bool{}
+	for _, inv := range invs {
+		for _, lr := range inv.Resources {
+			if !lr.Gone && lr.ID != "" {
+				out[lr.ID] = true
+			}
+		}
+	}
+	return out
+}
+
+func nonEmpty(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

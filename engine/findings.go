@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/driftwarden/driftwarden/model"
+	"github.com/driftwarden/driftwarden/store"
 )
 
 type findingBuilder struct {
@@ -15,6 +17,8 @@ type findingBuilder struct {
 	// driftScopes maps stack + subject id to the scope of its drift finding:
 	// a violation about a drift depends on the same inputs as the drift.
 	driftScopes map[string]string
+	// events are this cycle's events by id (event violations).
+	events map[string]*model.Event
 }
 
 var driftTitles = map[model.DriftKind]string{
@@ -76,8 +80,78 @@ func (b findingBuilder) violation(v model.Violation) model.Finding {
 			f.Scope = sc
 		}
 	}
+	if v.SubjectKind == model.SubjectEvent {
+		return b.eventViolation(v, f)
+	}
 	f.Fingerprint = model.ViolationFingerprint(v.PolicyID, v.SubjectKind, stack, f.ResourceID)
 	return f
+}
+
+// eventViolation completes the finding of a violation about an audit
+// event. Its fingerprint is policy + event id (the same event read again
+// is the same finding); it is about the first resource the event touched
+// (the event id when none), carries the event as evidence (without the raw
+// record) and is scoped "events=<source>", a scope never audited: the
+// finding stays open until waived.
+func (b findingBuilder) eventViolation(v model.Violation, f model.Finding) model.Finding {
+	f.ResourceID = "event:" + v.Subject
+	f.Scope = eventScopePrefix
+	if ev := b.events[v.Subject]; ev != nil {
+		if len(ev.Resources) > 0 {
+			f.ResourceID = ev.Resources[0]
+		}
+		f.Stack, f.Account, f.Region = ev.Stack, ev.Account, ev.Region
+		if src, ok := b.stackSource[ev.Stack]; ok && f.Team == "" {
+			f.Team = b.e.Meta[src].Owner
+		}
+		f.Scope = eventScopePrefix + ev.Source
+		evidence := *ev
+		evidence.Raw = nil
+		f.Evidence = model.Evidence{Events: []model.Event{evidence}}
+	}
+	f.Fingerprint = model.ViolationFingerprint(v.PolicyID, model.SubjectEvent, "", v.Subject)
+	return f
+}
+
+// eventsByID indexes events by id (the last of duplicates wins).
+func eventsByID(events []model.Event) map[string]*model.Event {
+	out := make(map[string]*model.Event, len(events))
+	for i := range events {
+		out[events[i].ID] = &events[i]
+	}
+	return out
+}
+
+// attributedEvents returns events with the verdict and stack attribution
+// found for them (carried by the drifts it explains) filled in, so event
+// policies can tell a pipeline change from a hand-made one. events is not
+// modified.
+func attributedEvents(events []model.Event, drifts []model.Drift) []model.Event {
+	known := map[string]*model.Event{}
+	for i := range drifts {
+		for j := range drifts[i].Events {
+			ev := &drifts[i].Events[j]
+			if ev.Verdict != "" || ev.Stack != "" {
+				known[ev.ID] = ev
+			}
+		}
+	}
+	out := make([]model.Event, len(events))
+	copy(out, events)
+	if len(known) == 0 {
+		return out
+	}
+	for i := range out {
+		if a := known[out[i].ID]; a != nil {
+			if out[i].Verdict == "" {
+				out[i].Verdict = a.Verdict
+			}
+			if out[i].Stack == "" {
+				out[i].Stack = a.Stack
+			}
+		}
+	}
+	return out
 }
 
 // liveSource returns the first of names that is an inventory source.
@@ -92,6 +166,9 @@ func (b findingBuilder) liveSource(names ...string) string {
 
 // owner resolves the owning team: a tag/label, then the stack's owner.
 func (b findingBuilder) owner(r model.Resource) string {
+	if b.e.Owners != nil {
+		return b.e.Owners(r, b.stackSource[r.Stack])
+	}
 	keys := b.e.OwnerTags
 	if len(keys) == 0 {
 		keys = []string{"team", "owner"}
@@ -156,3 +233,32 @@ func label(r model.Resource) string {
 	}
 	return r.Type + " " + r.NativeID
 }
+
+// openEventViolations returns the open violations about audit events that
+// this cycle did not observe again: an event is read once, so its
+// violation is observed again every cycle (like attribution's event
+// findings) until it is waived, and cycles report it as still open.
+func (e *Engine) openEventViolations(ctx context.Context, observed []model.Finding) ([]model.Finding, error) {
+	open, err := e.Store.Findings(ctx, store.FindingFilter{
+		States: []model.FindingState{model.StateOpen},
+		Kinds:  []model.FindingKind{model.FindingViolation},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading open event violations: %w", err)
+	}
+	seen := make(map[string]bool, len(observed))
+	for _, f := range observed {
+		seen[f.Fingerprint] = true
+	}
+	var out []model.Finding
+	for _, f := range open {
+		if strings.HasPrefix(f.Scope, eventScopePrefix) && !seen[f.Fingerprint] {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// eventScopePrefix starts the scope of event violations ("events=<source>"),
+// a scope no cycle audits.
+const eventScopePrefix = "events="

@@ -23,7 +23,7 @@ type EvalError struct {
 	PolicyID    string
 	File        string
 	SubjectKind model.SubjectKind
-	Subject     string // the resource's canonical id
+	Subject     string // the resource's canonical id, the event id or the plan's stack
 	Err         error
 }
 
@@ -44,7 +44,7 @@ const chunkSize = 512
 // stops early and adds ctx's error.
 func (e *Evaluator) EvaluateResources(ctx context.Context, resources []model.Resource) ([]model.Violation, []error) {
 	return e.evaluate(ctx, model.SubjectResource, len(resources),
-		func(i int) *model.Resource { return &resources[i] },
+		func(i int) subjectRef { return resourceRef(&resources[i]) },
 		func(i int) (ast.Value, error) { return resourceInput(&resources[i]) })
 }
 
@@ -53,8 +53,20 @@ func (e *Evaluator) EvaluateResources(ctx context.Context, resources []model.Res
 // EvaluateResources. The violations' Subject is the drifted resource's id.
 func (e *Evaluator) EvaluateDrifts(ctx context.Context, drifts []model.Drift) ([]model.Violation, []error) {
 	return e.evaluate(ctx, model.SubjectDrift, len(drifts),
-		func(i int) *model.Resource { return &drifts[i].Resource },
+		func(i int) subjectRef { return resourceRef(&drifts[i].Resource) },
 		func(i int) (ast.Value, error) { return driftInput(&drifts[i]) })
+}
+
+// subjectRef is what evaluation needs to know about one subject: the type
+// that selects its query, the id violations name, and the resource a
+// violation carries (nil for events and plans).
+type subjectRef struct {
+	typ, id  string
+	resource *model.Resource
+}
+
+func resourceRef(r *model.Resource) subjectRef {
+	return subjectRef{typ: r.Type, id: r.ID, resource: r}
 }
 
 type chunkResult struct {
@@ -63,7 +75,7 @@ type chunkResult struct {
 }
 
 func (e *Evaluator) evaluate(ctx context.Context, kind model.SubjectKind, n int,
-	subject func(int) *model.Resource, input func(int) (ast.Value, error),
+	subject func(int) subjectRef, input func(int) (ast.Value, error),
 ) ([]model.Violation, []error) {
 	set := e.set.Load()
 	kp := set.plans[kind]
@@ -146,20 +158,20 @@ type worker struct {
 	e       *Evaluator
 	kind    model.SubjectKind
 	txn     storage.Transaction
-	subject func(int) *model.Resource
+	subject func(int) subjectRef
 	input   func(int) (ast.Value, error)
 	out     *chunkResult
 }
 
 func (w *worker) evalOne(ctx context.Context, kp *kindPlans, i int) {
 	res := w.subject(i)
-	pl := kp.planFor(res.Type)
+	pl := kp.planFor(res.typ)
 	if pl == nil {
 		return
 	}
 	in, err := w.input(i)
 	if err != nil {
-		w.out.errs = append(w.out.errs, fmt.Errorf("building the policy input for %s %s: %w", w.kind, res.ID, err))
+		w.out.errs = append(w.out.errs, fmt.Errorf("building the policy input for %s %s: %w", w.kind, res.id, err))
 		return
 	}
 	var rs rego.ResultSet
@@ -181,7 +193,7 @@ func (w *worker) evalOne(ctx context.Context, kp *kindPlans, i int) {
 		return // reported once by the caller
 	}
 	if err != errPerPolicy {
-		w.e.log.Debug("combined policy query failed; evaluating policies one by one", "resource_id", res.ID, "error", err)
+		w.e.log.Debug("combined policy query failed; evaluating policies one by one", "subject", res.id, "error", err)
 	}
 	// One policy failed: evaluate them one by one to attribute the error and
 	// keep the others' results.
@@ -212,17 +224,17 @@ func (w *worker) eval(ctx context.Context, pq rego.PreparedEvalQuery, in ast.Val
 	return pq.Eval(ctx, rego.EvalParsedInput(in), rego.EvalTransaction(w.txn), rego.EvalMetrics(noMetrics))
 }
 
-func (w *worker) fail(p *policy, res *model.Resource, err error) {
+func (w *worker) fail(p *policy, res subjectRef, err error) {
 	w.e.metrics.evalErrors.WithLabelValues(p.info.ID).Inc()
-	ee := &EvalError{PolicyID: p.info.ID, File: p.info.File, SubjectKind: w.kind, Subject: res.ID, Err: err}
+	ee := &EvalError{PolicyID: p.info.ID, File: p.info.File, SubjectKind: w.kind, Subject: res.id, Err: err}
 	w.out.errs = append(w.out.errs, ee)
-	w.e.log.Debug("policy evaluation error", "policy_id", p.info.ID, "resource_id", res.ID, "error", err)
+	w.e.log.Debug("policy evaluation error", "policy_id", p.info.ID, "subject", res.id, "error", err)
 }
 
 // collect turns one policy's deny set into at most one violation: several
 // results of one policy on one subject are joined ("; "), since they share
 // the violation's fingerprint, and take the highest returned severity.
-func (w *worker) collect(p *policy, res *model.Resource, binding any) {
+func (w *worker) collect(p *policy, res subjectRef, binding any) {
 	t, ok := binding.(*ast.Term)
 	if !ok {
 		return
@@ -281,7 +293,11 @@ func (w *worker) collect(p *policy, res *model.Resource, binding any) {
 	if p.overridden || sev == "" {
 		sev = p.info.Severity
 	}
-	rc := *res
+	var rc *model.Resource
+	if res.resource != nil {
+		c := *res.resource
+		rc = &c
+	}
 	w.out.violations = append(w.out.violations, model.Violation{
 		PolicyID:    p.info.ID,
 		Title:       p.info.Title,
@@ -290,8 +306,8 @@ func (w *worker) collect(p *policy, res *model.Resource, binding any) {
 		Remediation: p.info.Remediation,
 		Message:     strings.Join(slices.Compact(msgs), "; "),
 		SubjectKind: w.kind,
-		Subject:     res.ID,
-		Resource:    &rc,
+		Subject:     res.id,
+		Resource:    rc,
 	})
 }
 

@@ -9,6 +9,8 @@
 //
 //	{"kind": "resource", "resource": {id, type, provider, native_id, address, stack, account, region, tags, attributes, managed, source}}
 //	{"kind": "drift", "drift": {kind, resource: {...}, diffs: [{path, applied, live, sensitive}], sources}}
+//	{"kind": "event", "event": {id, time, source, service, action, principal: {id, type, person, issuer}, via, source_ip, user_agent, error_code, read_only, account, region, resources, request, verdict, stack}}
+//	{"kind": "plan", "plan": {stack, branch, tracked_branch, format_version, resource_changes: [{address, type, name, provider_name, mode, actions, before, after}]}}
 //
 // and user configuration at data.driftwarden.config (defaults in
 // policies/data.json, overridden by Options.Data).
@@ -21,16 +23,26 @@
 // it re-evaluated policy by policy, so that the error is attributed to one
 // policy and the other policies still produce their violations.
 //
-// Reload recompiles everything from disk and swaps the new set in
-// atomically only when it compiles; otherwise the last good set keeps
-// running and the failure is returned, logged and counted.
+// Reload recompiles everything from disk (and fetches OPA bundles, verified
+// when a key is configured) and swaps the new set in atomically only when
+// it compiles (and its tests pass, with Options.RequireTestsPass);
+// otherwise the last good set keeps running and the failure is returned,
+// logged and counted. A bundle that fails keeps its last good content.
+// Event and plan policies are not partitioned (every one sees every event
+// or plan); each kind still has one prepared query per policy set.
 //
 // API:
 //
 //	New(ctx, Options) (*Evaluator, error)          load, validate, compile, prepare
 //	(*Evaluator).EvaluateResources(ctx, []model.Resource) ([]model.Violation, []error)
 //	(*Evaluator).EvaluateDrifts(ctx, []model.Drift) ([]model.Violation, []error)
+//	(*Evaluator).EvaluateEvents(ctx, []model.Event) ([]model.Violation, []error)
+//	(*Evaluator).EvaluatePlan(ctx, PlanInput) ([]model.Violation, []error)
+//	(*Evaluator).Evaluate(ctx, Input, explain io.Writer)  one subject, optionally traced
+//	ReadPlan(r, name) / ReadPlanFile(path) (PlanInput, error)  terraform show -json plans
 //	(*Evaluator).Reload(ctx) error                 recompile; keep the last good set on error
+//	(*Evaluator).Watch(ctx) error                  reload on folder changes, poll bundles
+//	Lint(LintOptions) []LintProblem                 METADATA, controls, ids, tests
 //	(*Evaluator).Policies() []PolicyInfo           metadata of every loaded policy
 //	(*Evaluator).Revision() string                 hash of the running policy sources and data
 //	RunTests(ctx, TestOptions) (TestSummary, error) the _test.rego files, like `opa test`
@@ -38,7 +50,9 @@
 // Evaluation errors are per policy and subject (*EvalError) and never stop
 // the others. Metrics (with Options.Registerer): driftwarden_policies_loaded,
 // driftwarden_policy_reloads_total{result}, driftwarden_policy_reload_successful,
-// driftwarden_policy_last_reload_success_timestamp_seconds and
+// driftwarden_policy_last_reload_success_timestamp_seconds,
+// driftwarden_policy_revision_info{revision},
+// driftwarden_policy_bundle_last_load_timestamp_seconds{bundle} and
 // driftwarden_policy_evaluation_errors_total{policy}.
 package evaluator
 
@@ -48,10 +62,13 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -86,6 +103,19 @@ type Options struct {
 	// Workers bounds the goroutines one Evaluate call uses; 0 means
 	// GOMAXPROCS.
 	Workers int
+	// Bundles are OPA bundles loaded next to the folders. A bundle that
+	// cannot be read or verified is left out (its last good content kept)
+	// and reported; it never stops the other policies.
+	Bundles []Bundle
+	// RequireTestsPass makes a load or reload also run the _test.rego files
+	// of the set (built-in, folders, bundles): a set whose tests fail is
+	// rejected like one that does not compile.
+	RequireTestsPass bool
+	// HTTPClient fetches bundles; nil means a client with a 1 minute timeout.
+	HTTPClient *http.Client
+	// WatchDebounce is how long Watch waits for file events to settle
+	// before reloading; 0 means 500ms.
+	WatchDebounce time.Duration
 }
 
 // PolicyInfo describes one loaded policy.
@@ -120,6 +150,7 @@ type Evaluator struct {
 
 	reloadMu sync.Mutex
 	set      atomic.Pointer[policySet]
+	bundles  bundles
 }
 
 // policy is one compiled, prepared policy.
@@ -176,6 +207,10 @@ func New(ctx context.Context, opts Options) (*Evaluator, error) {
 	opts.Disabled = slices.Clone(opts.Disabled)
 	opts.Severity = maps.Clone(opts.Severity)
 	opts.Data = maps.Clone(opts.Data)
+	opts.Bundles = slices.Clone(opts.Bundles)
+	if err := checkBundles(opts.Bundles); err != nil {
+		return nil, err
+	}
 	e := &Evaluator{
 		opts:    opts,
 		log:     opts.Logger,
@@ -188,24 +223,47 @@ func New(ctx context.Context, opts Options) (*Evaluator, error) {
 	if e.workers <= 0 {
 		e.workers = runtime.GOMAXPROCS(0)
 	}
-	set, _, err := e.build(ctx, "")
+	e.bundles.client = opts.HTTPClient
+	set, _, bundleErrs, err := e.build(ctx, "", true)
 	if err != nil {
 		return nil, err
 	}
-	e.install(set)
+	e.install(set, "")
+	if len(bundleErrs) > 0 {
+		e.metrics.reloadOK.Set(0)
+	}
 	e.log.Info("policies loaded", "revision", set.revision, "policies", set.active)
 	return e, nil
 }
 
-// Reload reads and compiles every policy again. The new set replaces the
-// running one only when it loads and compiles; otherwise the last good set
-// keeps running and the error (naming the file and line) is returned.
-// Reloading unchanged sources is cheap: nothing is recompiled.
+// Reload reads and compiles every policy again (and fetches every bundle).
+// The new set replaces the running one only when it loads and compiles (and
+// its tests pass, with RequireTestsPass); otherwise the last good set keeps
+// running and the error (naming the file and line) is returned. A bundle
+// that fails to load keeps its last good content: the rest of the new set
+// is installed and the bundle's error returned. Reloading unchanged sources
+// is cheap: nothing is recompiled.
 func (e *Evaluator) Reload(ctx context.Context) error {
+	return e.reload(ctx, true)
+}
+
+// reload is Reload; forceBundles fetches every bundle, otherwise only those
+// whose poll interval has passed.
+func (e *Evaluator) reload(ctx context.Context, forceBundles bool) error {
 	e.reloadMu.Lock()
 	defer e.reloadMu.Unlock()
 	old := e.set.Load()
-	set, unchanged, err := e.build(ctx, old.revision)
+	set, unchanged, bundleErrs, err := e.build(ctx, old.revision, forceBundles)
+	if err == nil && len(bundleErrs) > 0 {
+		if !unchanged {
+			e.install(set, old.revision)
+			e.log.Info("policies reloaded without the rejected bundles' new content", "revision", set.revision, "previous_revision", old.revision)
+		}
+		err = errors.Join(bundleErrs...)
+		e.metrics.reloads.WithLabelValues("failure").Inc()
+		e.metrics.reloadOK.Set(0)
+		return fmt.Errorf("reloading policy bundles (the other policies keep running): %w", err)
+	}
 	if err != nil {
 		e.metrics.reloads.WithLabelValues("failure").Inc()
 		e.metrics.reloadOK.Set(0)
@@ -218,13 +276,17 @@ func (e *Evaluator) Reload(ctx context.Context) error {
 		e.metrics.lastSuccess.SetToCurrentTime()
 		return nil
 	}
-	e.install(set)
+	e.install(set, old.revision)
 	e.log.Info("policies reloaded", "revision", set.revision, "previous_revision", old.revision, "policies", set.active)
 	return nil
 }
 
-func (e *Evaluator) install(set *policySet) {
+func (e *Evaluator) install(set *policySet, previous string) {
 	e.set.Store(set)
+	if previous != "" && previous != set.revision {
+		e.metrics.revision.DeleteLabelValues(previous)
+	}
+	e.metrics.revision.WithLabelValues(set.revision).Set(1)
 	e.metrics.loaded.Set(float64(set.active))
 	e.metrics.reloadOK.Set(1)
 	e.metrics.lastSuccess.SetToCurrentTime()
@@ -252,20 +314,27 @@ func (e *Evaluator) Revision() string { return e.set.Load().revision }
 
 // build loads and compiles a policy set. When the sources' revision equals
 // current it compiles nothing and reports unchanged.
-func (e *Evaluator) build(ctx context.Context, current string) (set *policySet, unchanged bool, err error) {
-	set, err = e.compile(ctx, current)
-	if errors.Is(err, errUnchanged) {
-		return nil, true, nil
+func (e *Evaluator) build(ctx context.Context, current string, forceBundles bool) (set *policySet, unchanged bool, bundleErrs []error, err error) {
+	var bs []*loadedBundle
+	if len(e.opts.Bundles) > 0 {
+		bs, bundleErrs = e.loadBundles(ctx, forceBundles)
 	}
-	return set, false, err
+	set, err = e.compile(ctx, current, bs)
+	if errors.Is(err, errUnchanged) {
+		return nil, true, bundleErrs, nil
+	}
+	return set, false, bundleErrs, err
 }
 
 var errUnchanged = errors.New("policy sources unchanged")
 
-func (e *Evaluator) compile(ctx context.Context, current string) (*policySet, error) {
-	src, err := loadSources(e.opts.Builtin, e.opts.Dirs, false)
+func (e *Evaluator) compile(ctx context.Context, current string, bs []*loadedBundle) (*policySet, error) {
+	src, err := loadSources(e.opts.Builtin, e.opts.Dirs, e.opts.RequireTestsPass)
 	if err != nil {
 		return nil, err
+	}
+	for _, b := range bs {
+		src.addBundle(b, e.opts.RequireTestsPass)
 	}
 	data, err := configData(src.data, e.opts.Data)
 	if err != nil {
@@ -285,6 +354,20 @@ func (e *Evaluator) compile(ctx context.Context, current string) (*policySet, er
 	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
 	if compiler.Compile(src.modules); compiler.Failed() {
 		return nil, fmt.Errorf("compiling policies: %w", compiler.Errors)
+	}
+	if e.opts.RequireTestsPass {
+		testData, err := configData(src.data, nil)
+		if err != nil {
+			return nil, err
+		}
+		var report strings.Builder
+		sum, err := runTests(ctx, src, testData, TestOptions{Out: &report})
+		if err != nil {
+			return nil, fmt.Errorf("testing policies: %w", err)
+		}
+		if !sum.OK() {
+			return nil, fmt.Errorf("testing policies (policies.require_tests_pass): %d failed, %d errored:\n%s", sum.Fail, sum.Error, strings.TrimSpace(report.String()))
+		}
 	}
 	dataValue, err := ast.InterfaceToValue(data)
 	if err != nil {
@@ -346,8 +429,11 @@ func (e *Evaluator) compile(ctx context.Context, current string) (*policySet, er
 		var generic []*policy
 		types := map[string]bool{}
 		for _, p := range ps {
-			if len(p.info.ResourceTypes) == 0 {
+			// Events and plans are not about one resource type: every
+			// policy of those kinds sees every event (every plan).
+			if len(p.info.ResourceTypes) == 0 || !perResourceType(kind) {
 				generic = append(generic, p)
+				continue
 			}
 			for _, t := range p.info.ResourceTypes {
 				types[t] = true
@@ -415,3 +501,10 @@ func (e *Evaluator) prepare(ctx context.Context, c *ast.Compiler, store storage.
 
 // keepAST skips OPA's AST-to-Go conversion of results: bindings stay *ast.Term.
 func keepAST(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+
+// perResourceType reports whether policies of this input kind are
+// partitioned by custom.resource_types (resources and drifts); event and
+// plan policies are evaluated for every event or plan.
+func perResourceType(k model.SubjectKind) bool {
+	return k == model.SubjectResource || k == model.SubjectDrift
+}

@@ -316,11 +316,9 @@ func collectPolicies(modules map[string]*ast.Module) ([]*policyMeta, error) {
 		byID[meta.ID] = meta
 		out = append(out, meta)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	// The valid policies are returned with the errors (policy lint checks them).
+	return out, errors.Join(errs...)
 }
 
 func locString(l *ast.Location) string {

@@ -13,6 +13,8 @@ type metrics struct {
 	lastSuccess prometheus.Gauge
 	reloadOK    prometheus.Gauge
 	evalErrors  *prometheus.CounterVec
+	revision    *prometheus.GaugeVec
+	bundleLoad  *prometheus.GaugeVec
 }
 
 // newMetrics registers the metrics with reg; a nil reg keeps them
@@ -40,6 +42,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "driftwarden_policy_evaluation_errors_total",
 			Help: "Runtime errors of a policy, one per policy and evaluated subject.",
 		}, []string{"policy"}),
+		revision: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "driftwarden_policy_revision_info",
+			Help: "The running policy set's revision (a hash of its modules and data); always 1, one series.",
+		}, []string{"revision"}),
+		bundleLoad: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "driftwarden_policy_bundle_last_load_timestamp_seconds",
+			Help: "Unix time a policy bundle was last fetched and verified (or found unchanged), by configured bundle name.",
+		}, []string{"bundle"}),
 	}
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")

@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 )
@@ -26,11 +28,17 @@ type TestOptions struct {
 	Out io.Writer
 	// Timeout bounds each test; 0 means 5s (OPA's default).
 	Timeout time.Duration
+	// Coverage records which lines of the policy modules (not the tests)
+	// the tests evaluated; the result is TestSummary.Coverage.
+	Coverage bool
 }
 
 // TestSummary counts test outcomes.
 type TestSummary struct {
 	Pass, Fail, Error, Skip int
+	// Coverage is set when TestOptions.Coverage is: per policy module
+	// (built-in files start with BuiltinPrefix), and overall.
+	Coverage *cover.Report
 }
 
 // Total is the number of tests found.
@@ -47,10 +55,6 @@ func (s TestSummary) OK() bool { return s.Fail == 0 && s.Error == 0 }
 // naming the file and line; failing tests are only counted.
 func RunTests(ctx context.Context, opts TestOptions) (TestSummary, error) {
 	var sum TestSummary
-	out := opts.Out
-	if out == nil {
-		out = io.Discard
-	}
 	src, err := loadSources(opts.Builtin, opts.Dirs, true)
 	if err != nil {
 		return sum, err
@@ -61,6 +65,16 @@ func RunTests(ctx context.Context, opts TestOptions) (TestSummary, error) {
 	data, err := configData(src.data, nil)
 	if err != nil {
 		return sum, err
+	}
+	return runTests(ctx, src, data, opts)
+}
+
+// runTests runs the tests of loaded sources with data as the data document.
+func runTests(ctx context.Context, src *sources, data map[string]any, opts TestOptions) (TestSummary, error) {
+	var sum TestSummary
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
 	}
 	modules := make(map[string]*ast.Module, len(src.modules)+len(src.tests))
 	for name, m := range src.modules {
@@ -90,6 +104,11 @@ func RunTests(ctx context.Context, opts TestOptions) (TestSummary, error) {
 		CapturePrintOutput(true).
 		RaiseBuiltinErrors(true).
 		SetTimeout(timeout)
+	var cov *cover.Cover
+	if opts.Coverage {
+		cov = cover.New()
+		runner = runner.SetCoverageQueryTracer(cov)
+	}
 	ch, err := runner.RunTests(ctx, txn)
 	if err != nil {
 		return sum, fmt.Errorf("compiling policy tests: %w", err)
@@ -105,6 +124,26 @@ func RunTests(ctx context.Context, opts TestOptions) (TestSummary, error) {
 			cmp.Compare(a.Name, b.Name),
 		)
 	})
+
+	if cov != nil {
+		rep := cov.Report(src.modules)
+		// Coverage is about the policies: leave the tests themselves out.
+		rep.CoveredLines, rep.NotCoveredLines = 0, 0
+		for name, f := range rep.Files {
+			// Without the built-in tests, the always-loaded lib is not theirs to cover.
+			if _, ok := src.modules[name]; !ok || (!opts.Builtin && strings.HasPrefix(name, BuiltinPrefix)) {
+				delete(rep.Files, name)
+				continue
+			}
+			rep.CoveredLines += f.CoveredLines
+			rep.NotCoveredLines += f.NotCoveredLines
+		}
+		rep.Coverage = 0
+		if total := rep.CoveredLines + rep.NotCoveredLines; total > 0 {
+			rep.Coverage = math.Round(10000*float64(rep.CoveredLines)/float64(total)) / 100
+		}
+		sum.Coverage = &rep
+	}
 
 	lastFile := ""
 	for _, r := range results {

@@ -38,6 +38,13 @@ type Metrics struct {
 	ResourcesEvaluated  *prometheus.GaugeVec
 	StoreErrors         prometheus.Counter
 	ConfigReloadSuccess prometheus.Gauge
+	// OutOfBandChanges counts changes made outside Terraform, by owning
+	// team, attribution verdict and the way they were made (console, cli, ...).
+	OutOfBandChanges *prometheus.CounterVec
+	// EventsIngested counts audit events read by each event source.
+	EventsIngested *prometheus.CounterVec
+	// APIThrottled counts cloud API calls a source had throttled.
+	APIThrottled *prometheus.CounterVec
 
 	age *ageCollector
 }
@@ -122,6 +129,18 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Namespace: Namespace, Name: "config_last_reload_successful",
 			Help: "1 when the configuration in use loaded without errors.",
 		}),
+		OutOfBandChanges: f.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "out_of_band_changes_total",
+			Help: "Changes made outside Terraform, by owning team, attribution verdict and channel (via).",
+		}, []string{"team", "verdict", "via"}),
+		EventsIngested: f.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "events_ingested_total",
+			Help: "Audit events read by an event source.",
+		}, []string{"source"}),
+		APIThrottled: f.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "api_throttled_total",
+			Help: "Cloud API calls a source had throttled (rate limited) and retried or gave up on.",
+		}, []string{"source"}),
 		age: &ageCollector{desc: prometheus.NewDesc(Namespace+"_open_finding_age_seconds",
 			"Age of open findings (time since first seen) at the last cycle.", []string{"kind"}, nil)},
 	}

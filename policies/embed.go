@@ -10,5 +10,5 @@ import "embed"
 // FS holds every built-in policy (*.rego, including the *_test.rego files
 // beside them) and data.json, at the same paths as in this folder.
 //
-//go:embed data.json lib aws common drift
+//go:embed data.json lib aws gcp common drift event plan
 var FS embed.FS

@@ -105,6 +105,65 @@ var migrations = []migration{
 			PRIMARY KEY (source, key)
 		)`,
 	}},
+	{version: 2, name: "alert outbox, threads, waivers and actions", stmts: []string{
+		// One row per alert message, written in the cycle's transaction and
+		// delivered later (outbox.go). A reply waits for its parent.
+		`CREATE TABLE outbox (
+			id              {{serial}},
+			team            TEXT NOT NULL DEFAULT '',
+			channel         TEXT NOT NULL DEFAULT '',
+			kind            TEXT NOT NULL,
+			parent_id       BIGINT,
+			thread_key      TEXT NOT NULL DEFAULT '',
+			cycle_id        BIGINT NOT NULL DEFAULT 0,
+			payload         {{json}} NOT NULL,
+			state           TEXT NOT NULL,
+			attempts        INTEGER NOT NULL DEFAULT 0,
+			next_attempt_at {{ts}} NOT NULL,
+			last_error      TEXT NOT NULL DEFAULT '',
+			created_at      {{ts}} NOT NULL,
+			sent_at         {{ts}},
+			sent_channel    TEXT NOT NULL DEFAULT '',
+			sent_ts         TEXT NOT NULL DEFAULT '',
+			claimed_by      TEXT NOT NULL DEFAULT '',
+			claimed_until   {{ts}}
+		)`,
+		`CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id)`,
+		`CREATE INDEX outbox_parent ON outbox (parent_id)`,
+		// The message that opened each alerted finding: resolutions reply in its thread.
+		`CREATE TABLE alert_threads (
+			fingerprint TEXT{{bytes}} PRIMARY KEY,
+			message_id  BIGINT NOT NULL,
+			channel     TEXT NOT NULL DEFAULT '',
+			ts          TEXT NOT NULL DEFAULT '',
+			updated_at  {{ts}} NOT NULL
+		)`,
+		`CREATE INDEX alert_threads_message ON alert_threads (message_id)`,
+		// Waivers granted at run time (snooze from Slack); configured ones live in the config.
+		`CREATE TABLE waivers (
+			id          {{serial}},
+			fingerprint TEXT{{bytes}} NOT NULL,
+			reason      TEXT NOT NULL DEFAULT '',
+			approver    TEXT NOT NULL DEFAULT '',
+			origin      TEXT NOT NULL DEFAULT '',
+			created_at  {{ts}} NOT NULL,
+			expires_at  {{ts}} NOT NULL
+		)`,
+		`CREATE INDEX waivers_fingerprint ON waivers (fingerprint, expires_at)`,
+		// Who acknowledged or snoozed what, from Slack.
+		`CREATE TABLE finding_actions (
+			id          {{serial}},
+			fingerprint TEXT{{bytes}} NOT NULL,
+			action      TEXT NOT NULL,
+			actor       TEXT NOT NULL DEFAULT '',
+			actor_name  TEXT NOT NULL DEFAULT '',
+			at          {{ts}} NOT NULL,
+			expires_at  {{ts}},
+			channel     TEXT NOT NULL DEFAULT '',
+			ts          TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX finding_actions_fingerprint ON finding_actions (fingerprint, at)`,
+	}},
 }
 
 // latestVersion is the schema version this build writes.

@@ -85,9 +85,18 @@ func (s *sqlStore) RecordCycle(ctx context.Context, rec CycleRecord) (int64, []T
 	}
 	w := &writer{ctx: ctx, tx: tx, d: s.d, cycle: id, at: at, atNS: toTS(at)}
 	defer w.close()
+	w.manageWaivers = rec.Waive != nil
+	if w.waive, err = w.waiver(rec.Waive); err != nil {
+		return 0, nil, fmt.Errorf("recording cycle %d: %w", id, err)
+	}
 	trs, err := w.apply(obs, rec.AuditedScopes)
 	if err != nil {
 		return 0, nil, fmt.Errorf("recording cycle %d: %w", id, err)
+	}
+	if rec.Plan != nil {
+		if err := w.outbox(rec.Plan, trs); err != nil {
+			return 0, nil, fmt.Errorf("recording cycle %d: %w", id, err)
+		}
 	}
 	if err := w.sources(rec.Sources); err != nil {
 		return 0, nil, fmt.Errorf("recording cycle %d: %w", id, err)
@@ -163,6 +172,12 @@ type writer struct {
 	stmts   map[string]*sql.Stmt
 	history [][]any
 	touched []any
+	// waive reports whether a waiver covers a finding (nil: none does).
+	waive func(model.Finding) bool
+	// manageWaivers is set when the cycle says which findings are waived
+	// (CycleRecord.Waive): only then does a waived finding that no waiver
+	// covers reopen. Without it, waived findings stay waived.
+	manageWaivers bool
 }
 
 func (w *writer) stmt(query string) (*sql.Stmt, error) {
@@ -201,12 +216,26 @@ func (w *writer) apply(obs []observation, audited []string) ([]Transition, error
 		f := o.f
 		seen[f.Fingerprint] = struct{}{}
 		k, ok := have[f.Fingerprint]
+		waived := w.waive != nil && w.waive(f)
 		switch {
+		case waived && (!ok || k.state == model.StateResolved || k.state == model.StateOpen):
+			// A waiver covers it: recorded, silent, out of the open gauges.
+			reopened := 0
+			if ok && k.state == model.StateResolved {
+				reopened = 1
+			}
+			writes = append(writes, w.row(o, model.StateWaived, reopened))
+			w.event(f.Fingerprint, ChangeWaived, f.Severity, model.StateWaived)
 		case !ok:
 			writes = append(writes, w.row(o, model.StateOpen, 0))
 			w.event(f.Fingerprint, ChangeOpened, f.Severity, model.StateOpen)
 			trs = append(trs, w.transition(ChangeOpened, f, w.at, ""))
 		case k.state == model.StateResolved:
+			writes = append(writes, w.row(o, model.StateOpen, 1))
+			w.event(f.Fingerprint, ChangeReopened, f.Severity, model.StateOpen)
+			trs = append(trs, w.transition(ChangeReopened, f, fromTS(k.firstSeen), ""))
+		case k.state == model.StateWaived && !waived && w.manageWaivers:
+			// Its waiver expired (or was removed): it reopens, with an alert.
 			writes = append(writes, w.row(o, model.StateOpen, 1))
 			w.event(f.Fingerprint, ChangeReopened, f.Severity, model.StateOpen)
 			trs = append(trs, w.transition(ChangeReopened, f, fromTS(k.firstSeen), ""))

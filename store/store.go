@@ -24,6 +24,9 @@ const (
 	ChangeReopened  Change = "reopened"  // seen again after it was resolved
 	ChangeEscalated Change = "escalated" // still open, severity went up
 	ChangeResolved  Change = "resolved"  // its scope was audited and it was not seen
+	// ChangeWaived is recorded in history (never returned as a transition)
+	// when a waiver starts covering a finding.
+	ChangeWaived Change = "waived"
 )
 
 // SourceStatus is how one source fared in one cycle.
@@ -58,6 +61,16 @@ type CycleRecord struct {
 	// that an event source resumes exactly after what was recorded: a crash
 	// before the commit re-reads (and de-duplicates), never loses.
 	Checkpoints []Checkpoint
+	// Waive, when set, says whether a waiver covers an observed finding: it
+	// is recorded waived (history "waived", no transition); a waived finding
+	// no longer covered reopens (transition "reopened"). Snoozes stored with
+	// AddWaiver are applied as well. Nil means the caller does not manage
+	// waivers: nothing new is waived but by snoozes, and waived findings stay waived.
+	Waive func(model.Finding) bool
+	// Plan, when set, turns the cycle's transitions into outbox messages,
+	// which are inserted in the same transaction as the transitions (see
+	// outbox.go): an alert exists if and only if its transition does.
+	Plan func(PlanInput) ([]OutboxMessage, error)
 }
 
 // Checkpoint is one source's resume position (a timestamp, an S3 key, a

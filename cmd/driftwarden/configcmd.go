@@ -28,6 +28,9 @@ is read and no store is opened.`,
 			if err != nil {
 				return err
 			}
+			for _, w := range cfg.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+			}
 			n, err := app.Check(context.Background(), cfg, slog.New(slog.DiscardHandler))
 			if err != nil {
 				return err

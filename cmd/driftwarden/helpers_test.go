@@ -85,6 +85,7 @@ func copyDemo(t *testing.T, edits ...string) string {
 	require.NoError(t, os.CopyFS(dir, os.DirFS(demoDir)))
 	// A store left next to the repo's demo by a manual run must not leak in.
 	_ = os.Remove(filepath.Join(dir, demoDB))
+	_ = os.Remove(filepath.Join(dir, "driftwarden-demo-alerts.jsonl"))
 	path := filepath.Join(dir, demoConfig)
 	if len(edits) > 0 {
 		editFile(t, path, edits...)

@@ -33,6 +33,8 @@ Start with the demo:
 		SilenceErrors: true,
 	}
 	root.AddCommand(newRunCmd(), newScanCmd(), newFindingsCmd(), newPolicyCmd(), newConfigCmd(), newVersionCmd())
+	root.AddCommand(newReportCmd())
+	root.AddCommand(newAlertsCmd(), newOwnersCmd())
 	return root
 }
 

@@ -73,6 +73,10 @@ means the scan itself could not run.`,
 			if err != nil {
 				return err
 			}
+			// Alerts of this cycle (and any left over) go out now, within a deadline.
+			if _, err := a.DeliverAlerts(ctx, 30*time.Second); err != nil {
+				log.Warn("alert delivery failed; the alerts stay in the outbox", "error", err)
+			}
 			out := cmd.OutOrStdout()
 			if output == "json" {
 				if err := writeJSON(out, scanJSON(res)); err != nil {
@@ -203,8 +207,13 @@ func printFindings(w io.Writer, in []model.Finding, maxDiffs int) {
 			what = f.PolicyID + " " + f.Title
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", f.Severity, f.Kind, resourceLabel(f), what)
-		if f.Message != "" && f.Kind == model.FindingViolation {
+		if f.Message != "" && (f.Kind == model.FindingViolation || f.Kind == model.FindingOutOfBandChange || f.Kind == model.FindingIntegrityFailure) {
 			fmt.Fprintf(tw, "  \t\t\t%s\n", oneLine(f.Message))
+		}
+		if f.Kind.IsDrift() {
+			for _, ev := range f.Evidence.Events {
+				fmt.Fprintf(tw, "  \t\t\t%s\n", whoLine(ev))
+			}
 		}
 		for i, d := range f.Evidence.Diffs {
 			if maxDiffs > 0 && i == maxDiffs {
@@ -241,4 +250,18 @@ func short(v any) string {
 		return fmt.Sprint(v)
 	}
 	return oneLine(string(b))
+}
+
+// whoLine says who did what, how and when: "by alice@example.com via console
+// at 2026-11-25T21:14:03Z: ec2:AuthorizeSecurityGroupIngress (human)".
+func whoLine(ev model.Event) string {
+	who := ev.Principal.Person
+	if who == "" {
+		who = ev.Principal.ID
+	}
+	line := fmt.Sprintf("by %s via %s at %s: %s", who, dash(string(ev.Via)), ev.Time.UTC().Format(time.RFC3339), ev.Action)
+	if ev.Verdict != "" {
+		line += " (" + ev.Verdict + ")"
+	}
+	return line
 }

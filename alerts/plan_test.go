@@ -1,0 +1,72 @@
+package alerts
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/driftwarden/driftwarden/model"
+	"github.com/driftwarden/driftwarden/store"
+)
+
+func tr(c store.Change, fp, team string, sev model.Severity) store.Transition {
+	return store.Transition{Change: c, Finding: model.Finding{Fingerprint: fp, Team: team, Severity: sev, Kind: model.FindingViolation,
+		PolicyID: "DW-1", Title: "Thing <bad> & wrong", ResourceID: "r/" + fp}}
+}
+
+func TestPlanRouting(t *testing.T) {
+	p := &Planner{Teams: map[string]Team{
+		"web":  {Channel: "#web", MinSeverity: model.SeverityHigh, Mention: "<!subteam^S1>"},
+		"data": {},
+	}, DefaultChannel: "#default"}
+	esc := tr(store.ChangeEscalated, "e", "web", model.SeverityCritical)
+	esc.PreviousSeverity = model.SeverityMedium
+	msgs, err := p.Plan(store.PlanInput{Transitions: []store.Transition{
+		tr(store.ChangeOpened, "a", "web", model.SeverityMedium), // below web's minimum
+		esc,
+		tr(store.ChangeOpened, "b", "data", model.SeverityLow),    // data has no channel: default
+		tr(store.ChangeOpened, "c", "nobody", model.SeverityLow),  // unknown team: default
+		tr(store.ChangeResolved, "d", "web", model.SeverityHigh),  // never alerted: no reply
+		tr(store.ChangeResolved, "x", "web", model.SeverityHigh),  // alerted by message 7
+		tr(store.ChangeResolved, "y", "data", model.SeverityHigh), // alerted by message 7 too
+	}, Threads: map[string]int64{"x": 7, "y": 7}})
+	require.NoError(t, err)
+	require.Len(t, msgs, 4)
+	byTeam := map[string]store.OutboxMessage{}
+	for _, m := range msgs[:3] {
+		require.Equal(t, store.OutboxAlert, m.Kind)
+		byTeam[m.Team] = m
+	}
+	require.Equal(t, "#web", byTeam["web"].Channel)
+	require.Equal(t, []string{"e"}, byTeam["web"].Opens)
+	require.Equal(t, "#default", byTeam["data"].Channel)
+	require.Equal(t, "#default", byTeam["nobody"].Channel)
+	var pl Payload
+	require.NoError(t, json.Unmarshal(byTeam["web"].Payload, &pl))
+	raw := string(byTeam["web"].Payload)
+	require.Contains(t, raw, "escalated from medium")
+	require.Contains(t, raw, `\u003c!subteam^S1\u003e`)
+	require.Contains(t, raw, "Thing \\u0026lt;bad\\u0026gt; \\u0026amp; wrong", "mrkdwn control characters are escaped")
+	require.Equal(t, store.OutboxReply, msgs[3].Kind)
+	require.Equal(t, int64(7), msgs[3].ParentID)
+
+	// Without any channel, nothing is planned (unless a webhook fixes it).
+	none, err := (&Planner{}).Plan(store.PlanInput{Transitions: []store.Transition{tr(store.ChangeOpened, "a", "web", model.SeverityHigh)}})
+	require.NoError(t, err)
+	require.Empty(t, none)
+	hook, err := (&Planner{Webhook: true}).Plan(store.PlanInput{Transitions: []store.Transition{tr(store.ChangeOpened, "a", "web", model.SeverityHigh)}})
+	require.NoError(t, err)
+	require.Len(t, hook, 1)
+}
+
+func TestRunbookTemplate(t *testing.T) {
+	rb, err := ParseRunbook("https://runbooks/{{.PolicyID}}?f={{.Fingerprint}}")
+	require.NoError(t, err)
+	p := &Planner{Runbook: rb, DefaultChannel: "#c"}
+	msgs, err := p.Plan(store.PlanInput{Transitions: []store.Transition{tr(store.ChangeOpened, "abc", "t", model.SeverityHigh)}})
+	require.NoError(t, err)
+	require.Contains(t, string(msgs[0].Payload), `"url":"https://runbooks/DW-1?f=abc"`)
+	_, err = ParseRunbook("{{.Nope")
+	require.Error(t, err)
+}

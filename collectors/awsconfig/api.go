@@ -1,0 +1,259 @@
+package awsconfig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/smithy-go"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/identity"
+	"github.com/driftwarden/driftwarden/internal/awsclient"
+)
+
+// pageLimit is the largest page the advanced query APIs return.
+const pageLimit = 100
+
+// selectFields are the configuration item properties the advanced query
+// returns for each resource.
+const selectFields = "SELECT resourceId, resourceType, resourceName, arn, accountId, awsRegion, " +
+	"configurationItemStatus, configurationItemCaptureTime, configurationStateId, " +
+	"configuration, supplementaryConfiguration, tags"
+
+// QueryTypes returns the Config types an API source queries: the
+// configured ones (Terraform names mapped through the identity table) or,
+// by default, every Config type of the table, sorted.
+func QueryTypes(configured []string) []string {
+	set := map[string]bool{}
+	if len(configured) > 0 {
+		for _, t := range configured {
+			if ct := identity.ConfigType(t); ct != "" {
+				t = ct
+			}
+			set[t] = true
+		}
+	} else {
+		for _, row := range identity.Types {
+			if row.Config != "" {
+				set[row.Config] = true
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+// isGlobalType reports Config types recorded with awsRegion "global".
+func isGlobalType(t string) bool {
+	for _, p := range []string{"AWS::IAM::", "AWS::CloudFront::", "AWS::Route53::", "AWS::WAF::", "AWS::Shield::"} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Expression builds the advanced query for one resource type. Global
+// types are never filtered by region (their region is "global").
+func Expression(configType string, accounts, regions []string) string {
+	var b strings.Builder
+	b.WriteString(selectFields)
+	b.WriteString(" WHERE resourceType = ")
+	b.WriteString(quote(configType))
+	if len(accounts) > 0 {
+		b.WriteString(" AND accountId IN (")
+		b.WriteString(quoteList(accounts))
+		b.WriteString(")")
+	}
+	if len(regions) > 0 && !isGlobalType(configType) {
+		b.WriteString(" AND awsRegion IN (")
+		b.WriteString(quoteList(regions))
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func quoteList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+func (s *Source) configClient(ctx context.Context, region string) (ConfigAPI, error) {
+	if s.cfg.ConfigClient != nil {
+		return s.cfg.ConfigClient, nil
+	}
+	if c := s.configs[region]; c != nil {
+		return c, nil
+	}
+	cc := s.cfg.Client
+	if region != "" {
+		cc.Region = region
+	}
+	ac, err := awsclient.LoadAWSConfig(ctx, cc)
+	if err != nil {
+		return nil, err
+	}
+	c := configservice.NewFromConfig(ac, func(o *configservice.Options) {
+		if cc.EndpointURL != "" {
+			o.BaseEndpoint = aws.String(cc.EndpointURL)
+		}
+	})
+	s.configs[region] = c
+	return c, nil
+}
+
+// query runs the advanced queries, one per type (and per region without
+// an aggregator), following NextToken. Throttling and 5xx answers are
+// retried by the SDK's retryer with backoff and jitter.
+func (s *Source) query(ctx context.Context) ([]unit, []error) {
+	api := s.cfg.API
+	types := QueryTypes(api.Types)
+	var units []unit
+	var errs []error
+	if api.Aggregator != "" {
+		c, err := s.configClient(ctx, "")
+		if err != nil {
+			return nil, []error{&collectors.InputError{Source: s.name, Location: "aggregator " + api.Aggregator, Err: err}}
+		}
+		for _, t := range types {
+			items := s.selectAll(ctx, t, func(ctx context.Context, token *string) ([]string, *string, error) {
+				out, err := c.SelectAggregateResourceConfig(ctx, &configservice.SelectAggregateResourceConfigInput{
+					ConfigurationAggregatorName: aws.String(api.Aggregator),
+					Expression:                  aws.String(Expression(t, api.Accounts, api.Regions)),
+					Limit:                       pageLimit,
+					NextToken:                   token,
+				})
+				if err != nil {
+					return nil, nil, err
+				}
+				return out.Results, out.NextToken, nil
+			}, "aggregator "+api.Aggregator)
+			errs = append(errs, items.errs...)
+			if items.fatal {
+				break
+			}
+			units = append(units, unit{items: items.items})
+		}
+	} else {
+		regions := api.Regions
+		if len(regions) == 0 {
+			regions = []string{s.cfg.Client.Region}
+		}
+		for _, region := range regions {
+			c, err := s.configClient(ctx, region)
+			if err != nil {
+				errs = append(errs, &collectors.InputError{Source: s.name, Location: "config " + region, Err: err})
+				continue
+			}
+			for _, t := range types {
+				items := s.selectAll(ctx, t, func(ctx context.Context, token *string) ([]string, *string, error) {
+					out, err := c.SelectResourceConfig(ctx, &configservice.SelectResourceConfigInput{
+						Expression: aws.String(Expression(t, api.Accounts, nil)),
+						Limit:      pageLimit,
+						NextToken:  token,
+					})
+					if err != nil {
+						return nil, nil, err
+					}
+					return out.Results, out.NextToken, nil
+				}, "config "+region)
+				errs = append(errs, items.errs...)
+				if items.fatal {
+					break
+				}
+				units = append(units, unit{region: region, items: items.items})
+			}
+		}
+	}
+	for _, r := range api.Regions {
+		units = append(units, unit{region: r})
+	}
+	return units, errs
+}
+
+type selected struct {
+	items []*Item
+	errs  []error
+	fatal bool // credentials or aggregator problem: later queries would fail alike
+}
+
+type pageFunc func(ctx context.Context, token *string) ([]string, *string, error)
+
+func (s *Source) selectAll(ctx context.Context, configType string, page pageFunc, loc string) selected {
+	var out selected
+	var token *string
+	seenTokens := map[string]bool{}
+	for n := 1; ; n++ {
+		results, next, err := page(ctx, token)
+		if err != nil {
+			out.errs = append(out.errs, &collectors.InputError{Source: s.name, Location: loc, Place: fmt.Sprintf("%s page %d", configType, n), Err: describeAPI(err)})
+			out.fatal = isFatal(err)
+			return out
+		}
+		for i, r := range results {
+			items, errs := Decode(strings.NewReader(r), DecodeOptions{Source: s.name, Location: loc, DefaultType: configType})
+			for _, e := range errs {
+				var ie *collectors.InputError
+				if errors.As(e, &ie) {
+					ie.Place = fmt.Sprintf("%s page %d Results[%d]", configType, n, i) + strings.TrimPrefix(" "+ie.Place, " configuration item")
+				}
+				out.errs = append(out.errs, e)
+			}
+			out.items = append(out.items, items...)
+		}
+		if next == nil || *next == "" {
+			return out
+		}
+		if seenTokens[*next] {
+			out.errs = append(out.errs, &collectors.InputError{Source: s.name, Location: loc, Place: fmt.Sprintf("%s page %d", configType, n), Err: errors.New("the service returned a NextToken already used: stopping to avoid a loop")})
+			return out
+		}
+		seenTokens[*next] = true
+		token = next
+	}
+}
+
+func isFatal(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	}
+	switch ae.ErrorCode() {
+	case "AccessDeniedException", "ExpiredTokenException", "UnrecognizedClientException", "InvalidSignatureException",
+		"NoSuchConfigurationAggregatorException", "NoAvailableConfigurationRecorderException":
+		return true
+	}
+	return false
+}
+
+// describeAPI words a Config API failure with a hint.
+func describeAPI(err error) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return fmt.Errorf("querying AWS Config: %w", err)
+	}
+	hint := "AWS Config refused the query"
+	switch ae.ErrorCode() {
+	case "AccessDeniedException":
+		hint = "access denied: the credentials need config:SelectResourceConfig (or config:SelectAggregateResourceConfig on the aggregator)"
+	case "ExpiredTokenException":
+		hint = "the AWS credentials have expired: refresh them (or the role session)"
+	case "UnrecognizedClientException", "InvalidSignatureException":
+		hint = "the AWS credentials were rejected"
+	case "NoSuchConfigurationAggregatorException":
+		hint = "the configuration aggregator does not exist (check its name and the region)"
+	case "ThrottlingException", "LimitExceededException":
+		hint = "AWS Config kept throttling after retries"
+	case "InvalidExpressionException":
+		hint = "AWS Config rejected the query expression"
+	}
+	return fmt.Errorf("querying AWS Config: %s (%s): %w", hint, ae.ErrorCode(), err)
+}

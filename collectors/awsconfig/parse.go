@@ -1,0 +1,373 @@
+package awsconfig
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/driftwarden/driftwarden/collectors"
+)
+
+// DecodeOptions name the document being decoded.
+type DecodeOptions struct {
+	// Source is the configured source name, Location the file path or
+	// s3:// URL; both name every error.
+	Source, Location string
+	// DefaultType is the resource type of items that carry none (advanced
+	// query results selecting only some fields).
+	DefaultType string
+}
+
+// Decode reads every configuration item of one document, gzip-compressed
+// or not. It accepts the shapes AWS Config produces:
+//
+//   - a configuration snapshot or history file {fileVersion,
+//     configSnapshotId, configurationItems[]} (streamed: the items are
+//     decoded one at a time);
+//   - one configuration item, or an array of them;
+//   - a ConfigurationItemChangeNotification {configurationItem,
+//     configurationItemDiff} and an oversized-item notification;
+//   - a Config rule invocation event whose invokingEvent is a JSON string
+//     holding a notification (ScheduledNotification events hold no item);
+//   - API answers: GetResourceConfigHistory {configurationItems},
+//     BatchGetResourceConfig {baseConfigurationItems}, SelectResourceConfig
+//     {Results: [JSON strings]}, also wrapped as {status_code, data}.
+//
+// It returns the items it could read and one *collectors.InputError per
+// item it could not (Place: configurationItems[3], Results[0], ...), or
+// per document when the JSON itself is broken (Place: line and column;
+// the items before the break are kept).
+func Decode(r io.Reader, opts DecodeOptions) ([]*Item, []error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, []error{&collectors.InputError{Source: opts.Source, Location: opts.Location, Err: fmt.Errorf("reading gzip header: %w", err)}}
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	d := &docDecoder{opts: opts, lt: &lineTracker{r: br, line: 1}}
+	d.dec = json.NewDecoder(d.lt)
+	d.dec.UseNumber()
+	d.run()
+	return d.items, d.errs
+}
+
+type docDecoder struct {
+	opts  DecodeOptions
+	lt    *lineTracker
+	dec   *json.Decoder
+	items []*Item
+	errs  []error
+	found bool // the document held something recognisable
+}
+
+func (d *docDecoder) fail(place string, err error) {
+	d.errs = append(d.errs, &collectors.InputError{Source: d.opts.Source, Location: d.opts.Location, Place: place, Err: err})
+}
+
+// syntax reports a broken document at the decoder's position.
+func (d *docDecoder) syntax(err error) {
+	off := d.dec.InputOffset()
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off = se.Offset
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = fmt.Errorf("document ends early (truncated file?): %w", err)
+	} else if se == nil && !errors.As(err, new(*json.UnmarshalTypeError)) {
+		err = fmt.Errorf("reading document: %w", err)
+	} else {
+		err = fmt.Errorf("invalid JSON: %w", err)
+	}
+	line, col := d.lt.position(off)
+	d.fail(fmt.Sprintf("line %d, column %d (offset %d)", line, col, off), err)
+}
+
+func (d *docDecoder) run() {
+	tok, err := d.dec.Token()
+	if err != nil {
+		if err == io.EOF {
+			d.fail("", errors.New("empty document: no configuration item"))
+			return
+		}
+		d.syntax(err)
+		return
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		d.fail("offset 0", fmt.Errorf("document is a JSON %T, not an object or array of configuration items", tok))
+		return
+	}
+	switch delim {
+	case '[':
+		if !d.streamArray("", "") {
+			return
+		}
+	case '{':
+		if !d.streamObject() {
+			return
+		}
+	}
+	if _, err := d.dec.Token(); err != io.EOF {
+		if err == nil {
+			d.fail(fmt.Sprintf("offset %d", d.dec.InputOffset()), errors.New("data after the JSON document"))
+		} else {
+			d.syntax(err)
+		}
+	}
+	if !d.found && len(d.errs) == 0 {
+		d.fail("", errors.New("no configuration item found: not a Config snapshot, history file, configuration item, change notification, rule event or API answer"))
+	}
+}
+
+// streamArray decodes the elements of an array whose '[' was read, one at
+// a time. prefix names the array in places; defaultType applies to items.
+func (d *docDecoder) streamArray(prefix, defaultType string) bool {
+	for i := 0; d.dec.More(); i++ {
+		var v any
+		if err := d.dec.Decode(&v); err != nil {
+			d.syntax(err)
+			return false
+		}
+		d.value(v, fmt.Sprintf("%s[%d]", prefix, i), defaultType)
+	}
+	if _, err := d.dec.Token(); err != nil { // ']'
+		d.syntax(err)
+		return false
+	}
+	return true
+}
+
+// streamObject walks a top-level object whose '{' was read, streaming a
+// configurationItems array and keeping the other (small) members.
+func (d *docDecoder) streamObject() bool {
+	top := map[string]any{}
+	streamed := false
+	for d.dec.More() {
+		tok, err := d.dec.Token()
+		if err != nil {
+			d.syntax(err)
+			return false
+		}
+		key, _ := tok.(string)
+		if key == "configurationItems" {
+			t, err := d.dec.Token()
+			if err != nil {
+				d.syntax(err)
+				return false
+			}
+			if t == json.Delim('[') {
+				d.found, streamed = true, true
+				if !d.streamArray("configurationItems", d.opts.DefaultType) {
+					return false
+				}
+				continue
+			}
+			if t != nil {
+				d.fail("configurationItems", fmt.Errorf("configurationItems is not an array"))
+				return false
+			}
+			continue
+		}
+		var v any
+		if err := d.dec.Decode(&v); err != nil {
+			d.syntax(err)
+			return false
+		}
+		top[key] = v
+	}
+	if _, err := d.dec.Token(); err != nil { // '}'
+		d.syntax(err)
+		return false
+	}
+	if streamed {
+		return true
+	}
+	d.value(top, "", d.opts.DefaultType)
+	return true
+}
+
+func join(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}
+
+// value finds the configuration items in one decoded value.
+func (d *docDecoder) value(v any, place, defaultType string) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		if s, isStr := v.(string); isStr {
+			dv, err := decodeJSONString(s)
+			if err != nil {
+				d.fail(place, fmt.Errorf("string is not a JSON configuration item: %w", err))
+				return
+			}
+			d.value(dv, place, defaultType)
+			return
+		}
+		d.fail(place, fmt.Errorf("a JSON %s is not a configuration item", jsonKind(v)))
+		return
+	}
+	switch {
+	case m["configurationItems"] != nil:
+		d.list(m["configurationItems"], join(place, "configurationItems"), defaultType)
+	case m["baseConfigurationItems"] != nil:
+		d.list(m["baseConfigurationItems"], join(place, "baseConfigurationItems"), defaultType)
+	case m["Results"] != nil:
+		d.list(m["Results"], join(place, "Results"), defaultType)
+	case m["invokingEvent"] != nil:
+		d.found = true
+		s, isStr := m["invokingEvent"].(string)
+		if !isStr {
+			d.value(m["invokingEvent"], join(place, "invokingEvent"), defaultType)
+			return
+		}
+		ev, err := decodeJSONString(s)
+		if err != nil {
+			d.fail(join(place, "invokingEvent"), fmt.Errorf("invokingEvent is not a JSON document: %w", err))
+			return
+		}
+		d.value(ev, join(place, "invokingEvent"), defaultType)
+	case m["configurationItem"] != nil:
+		d.found = true
+		d.value(m["configurationItem"], join(place, "configurationItem"), defaultType)
+	case m["data"] != nil && m["status_code"] != nil:
+		d.value(m["data"], join(place, "data"), defaultType)
+	case m["messageType"] != nil && m["resourceType"] == nil:
+		// ScheduledNotification, OversizedConfigurationItemChangeNotification
+		// without an item, delivery notifications: nothing to read.
+		d.found = true
+	case !looksLikeItem(m) && defaultType == "":
+		d.found = true
+		what := "an object without resourceType, resourceId or arn"
+		if dt, ok := m["detail-type"].(string); ok {
+			what = fmt.Sprintf("an EventBridge event (%q)", dt)
+		} else if m["eventName"] != nil || m["Records"] != nil {
+			what = "a CloudTrail record"
+		}
+		d.fail(placeOr(place), fmt.Errorf("not an AWS Config configuration item: %s", what))
+	default:
+		d.found = true
+		it, err := parseItem(m, defaultType)
+		if err != nil {
+			d.fail(placeOr(place), err)
+			return
+		}
+		d.items = append(d.items, it)
+	}
+}
+
+func looksLikeItem(m map[string]any) bool {
+	for _, k := range []string{"resourceType", "resourceId", "arn", "ARN", "configurationItemStatus"} {
+		if m[k] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func placeOr(p string) string {
+	if p == "" {
+		return "configuration item"
+	}
+	return p
+}
+
+func (d *docDecoder) list(v any, place, defaultType string) {
+	d.found = true
+	l, ok := v.([]any)
+	if !ok {
+		d.fail(place, fmt.Errorf("%s is a JSON %s, not an array", place, jsonKind(v)))
+		return
+	}
+	for i, e := range l {
+		d.value(e, fmt.Sprintf("%s[%d]", place, i), defaultType)
+	}
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case json.Number, float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	}
+	return "object"
+}
+
+// lineTracker counts lines of what the JSON decoder reads, keeping the
+// recent bytes so that an error offset can be turned into line and column.
+type lineTracker struct {
+	r       io.Reader
+	off     int64 // bytes read so far
+	line    int   // line number at off
+	recent  []byte
+	recOff  int64 // offset of recent[0]
+	recLine int   // line number at recOff
+}
+
+const keepRecent = 256 << 10
+
+func (t *lineTracker) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		if len(t.recent)+n > keepRecent {
+			drop := len(t.recent) + n - keepRecent
+			if drop > len(t.recent) {
+				drop = len(t.recent)
+			}
+			t.recLine += bytes.Count(t.recent[:drop], []byte{'\n'})
+			t.recOff += int64(drop)
+			t.recent = append(t.recent[:0], t.recent[drop:]...)
+		}
+		if t.recLine == 0 {
+			t.recLine = 1
+		}
+		t.recent = append(t.recent, p[:n]...)
+		t.line += bytes.Count(p[:n], []byte{'\n'})
+		t.off += int64(n)
+	}
+	return n, err
+}
+
+// position returns the 1-based line and column of offset off, or line 0
+// when the offset is no longer in the recent window.
+func (t *lineTracker) position(off int64) (line, col int) {
+	if off < t.recOff || off > t.recOff+int64(len(t.recent)) {
+		return 0, 0
+	}
+	seg := t.recent[:off-t.recOff]
+	line = t.recLine + bytes.Count(seg, []byte{'\n'})
+	if line == 0 {
+		line = 1
+	}
+	col = int(off-t.recOff) + 1
+	if i := bytes.LastIndexByte(seg, '\n'); i >= 0 {
+		col = len(seg) - i
+	} else if t.recOff == 0 {
+		col = len(seg) + 1
+	}
+	return line, col
+}
+
+// isSnapshotName reports whether a file name looks like a delivered
+// snapshot (or a history file).
+func isSnapshotName(name string) bool {
+	return strings.Contains(name, "_ConfigSnapshot_") || strings.Contains(name, "_ConfigHistory_")
+}

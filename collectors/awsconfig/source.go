@@ -1,0 +1,469 @@
+package awsconfig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/collectors/tfstate/s3state"
+	"github.com/driftwarden/driftwarden/identity"
+	"github.com/driftwarden/driftwarden/internal/awsclient"
+	"github.com/driftwarden/driftwarden/internal/fileinput"
+)
+
+// Config configures an AWS Config inventory. Set exactly one of Paths,
+// Bucket and API.
+type Config struct {
+	// Paths are local files, directories (every *.json and *.json.gz below)
+	// and globs holding snapshots or other configuration item documents.
+	Paths   []string
+	BaseDir string
+	// Bucket (with Prefix, the key prefix in front of AWSLogs/) is where
+	// the delivery channel writes snapshots.
+	Bucket string
+	Prefix string
+	// API queries the Config service.
+	API *APIConfig
+	// Types are resource types (Terraform or Config names) the recorder
+	// records completely, added to the types seen in the data.
+	Types []string
+	// Client says how to reach AWS (region, endpoint, role).
+	Client awsclient.ClientConfig
+	// S3 and ConfigClient replace the clients (tests); ConfigClient is used
+	// for every region.
+	S3           s3state.API
+	ConfigClient ConfigAPI
+}
+
+// APIConfig selects the advanced queries to run.
+type APIConfig struct {
+	// Aggregator runs SelectAggregateResourceConfig on this configuration
+	// aggregator; empty runs SelectResourceConfig in each of Regions.
+	Aggregator string
+	// Accounts and Regions restrict the query (and coverage); for an
+	// aggregator empty means every account and region it holds. Without an
+	// aggregator, Regions default to the client's region.
+	Accounts []string
+	Regions  []string
+	// Types are the resource types to query (Terraform or Config names);
+	// default every Config type of the identity table.
+	Types []string
+}
+
+// ConfigAPI is the part of the Config client the source uses.
+type ConfigAPI interface {
+	SelectResourceConfig(ctx context.Context, in *configservice.SelectResourceConfigInput, opts ...func(*configservice.Options)) (*configservice.SelectResourceConfigOutput, error)
+	SelectAggregateResourceConfig(ctx context.Context, in *configservice.SelectAggregateResourceConfigInput, opts ...func(*configservice.Options)) (*configservice.SelectAggregateResourceConfigOutput, error)
+}
+
+// Source is an AWS Config inventory. It implements collectors.InventorySource.
+type Source struct {
+	name string
+	cfg  Config
+
+	mu      sync.Mutex
+	s3      s3state.API
+	configs map[string]ConfigAPI // per region
+	cache   map[string]*docEntry
+}
+
+// docEntry is the outcome of the last decode of one document.
+type docEntry struct {
+	version string // size+mtime or ETag
+	items   []*Item
+	errs    []error
+}
+
+var _ collectors.InventorySource = (*Source)(nil)
+
+// NewSource returns an AWS Config inventory source.
+func NewSource(name string, cfg Config) *Source {
+	return &Source{name: name, cfg: cfg, s3: cfg.S3, configs: map[string]ConfigAPI{}, cache: map[string]*docEntry{}}
+}
+
+// Name is the configured source name.
+func (s *Source) Name() string { return s.name }
+
+// unit is what one snapshot or query covers.
+type unit struct {
+	account, region string
+	items           []*Item
+}
+
+// Inventory reads the latest snapshot per account and region (or runs the
+// queries) and converts the items. Each unreadable input costs only itself.
+func (s *Source) Inventory(ctx context.Context) (collectors.Inventory, []error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var units []unit
+	var errs []error
+	switch {
+	case s.cfg.API != nil:
+		units, errs = s.query(ctx)
+	case s.cfg.Bucket != "":
+		units, errs = s.fromS3(ctx)
+	case len(s.cfg.Paths) > 0:
+		units, errs = s.fromFiles(ctx)
+	default:
+		errs = []error{&collectors.InputError{Source: s.name, Err: errors.New("an awsconfig inventory needs paths, a bucket or api")}}
+	}
+	return s.assemble(units), errs
+}
+
+// assemble converts the items, keeping the newest item per resource, and
+// computes coverage.
+func (s *Source) assemble(units []unit) collectors.Inventory {
+	inv := collectors.Inventory{Source: s.name, Coverage: collectors.Coverage{Types: map[string]bool{}, Accounts: map[string]bool{}, Regions: map[string]bool{}}}
+	latest := map[string]*Item{}
+	var order []string
+	for _, u := range units {
+		if u.account != "" {
+			inv.Coverage.Accounts[u.account] = true
+		}
+		if u.region != "" && u.region != GlobalRegion {
+			inv.Coverage.Regions[u.region] = true
+		}
+		for _, it := range u.items {
+			if it.NotRecorded() {
+				continue
+			}
+			if it.AccountID != "" {
+				inv.Coverage.Accounts[it.AccountID] = true
+			}
+			if it.Region != "" && it.Region != GlobalRegion && it.Region != "Not Applicable" {
+				inv.Coverage.Regions[it.Region] = true
+			}
+			typ := it.ResourceType
+			if t := identity.TerraformType(typ); t != "" {
+				typ = t
+			}
+			inv.Coverage.Types[typ] = true
+			k := it.ResourceType + "\x00" + it.AccountID + "\x00" + it.ResourceID
+			if prev, ok := latest[k]; !ok {
+				order = append(order, k)
+				latest[k] = it
+			} else if newer(it, prev) {
+				latest[k] = it
+			}
+		}
+	}
+	for _, t := range s.cfg.Types {
+		if tf := identity.TerraformType(t); tf != "" {
+			t = tf
+		}
+		inv.Coverage.Types[t] = true
+	}
+	if s.cfg.API != nil && len(s.cfg.API.Types) > 0 {
+		// Types configured for the queries are declared recorded: covered
+		// even when no resource of theirs exists.
+		for _, t := range QueryTypes(s.cfg.API.Types) {
+			if tf := identity.TerraformType(t); tf != "" {
+				t = tf
+			}
+			inv.Coverage.Types[t] = true
+		}
+	}
+	if s.cfg.API != nil {
+		for _, a := range s.cfg.API.Accounts {
+			inv.Coverage.Accounts[a] = true
+		}
+	}
+	for _, k := range order {
+		inv.Resources = append(inv.Resources, Resources(latest[k], s.name)...)
+	}
+	return inv
+}
+
+// ---- local files
+
+func (s *Source) fromFiles(ctx context.Context) ([]unit, []error) {
+	files, expandErrs := fileinput.Expand(s.cfg.BaseDir, s.cfg.Paths, fileinput.Options{DirPattern: "*.json*"})
+	var errs []error
+	for _, err := range expandErrs {
+		errs = append(errs, &collectors.InputError{Source: s.name, Location: strings.Join(s.cfg.Paths, ", "), Err: fmt.Errorf("finding Config files: %w", err)})
+	}
+	// Delivered snapshots: only the latest per account and region.
+	type snap struct {
+		file string
+		ts   string
+	}
+	latest := map[[2]string]snap{}
+	var plain []string
+	for _, f := range files {
+		base := filepath.Base(f)
+		if !strings.HasSuffix(base, ".json") && !strings.HasSuffix(base, ".json.gz") {
+			continue
+		}
+		if m := snapshotName.FindStringSubmatch(base); m != nil {
+			if m[3] == "ConfigHistory" {
+				continue
+			}
+			k := [2]string{m[1], m[2]}
+			if cur, ok := latest[k]; !ok || m[4] > cur.ts || (m[4] == cur.ts && f > cur.file) {
+				latest[k] = snap{f, m[4]}
+			}
+			continue
+		}
+		if strings.Contains(base, "ConfigWritabilityCheckFile") {
+			continue
+		}
+		plain = append(plain, f)
+	}
+	var units []unit
+	seen := map[string]bool{}
+	keys := make([][2]string, 0, len(latest))
+	for k := range latest {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
+	for _, k := range keys {
+		f := latest[k].file
+		seen[f] = true
+		items, ferrs := s.readFile(ctx, f)
+		errs = append(errs, ferrs...)
+		units = append(units, unit{account: k[0], region: k[1], items: items})
+	}
+	for _, f := range plain {
+		seen[f] = true
+		items, ferrs := s.readFile(ctx, f)
+		errs = append(errs, ferrs...)
+		units = append(units, unit{items: items})
+	}
+	s.prune(seen)
+	return units, errs
+}
+
+// snapshotName matches <acct>_Config_<region>_ConfigSnapshot_<ts>_<uuid>.json.gz.
+var snapshotName = regexp.MustCompile(`^(\d{12})_Config_([a-z0-9-]+)_(ConfigSnapshot|ConfigHistory)_(\d{8}T\d{6}Z)_`)
+
+func (s *Source) readFile(ctx context.Context, file string) ([]*Item, []error) {
+	fi, err := os.Stat(file)
+	if err != nil {
+		delete(s.cache, file)
+		return nil, []error{&collectors.InputError{Source: s.name, Location: file, Err: fmt.Errorf("reading Config file: %w", err)}}
+	}
+	ver := strconv.FormatInt(fi.Size(), 10) + "@" + fi.ModTime().UTC().Format(time.RFC3339Nano)
+	if e := s.cache[file]; e != nil && e.version == ver {
+		return e.items, e.errs
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, []error{&collectors.InputError{Source: s.name, Location: file, Err: fmt.Errorf("reading Config file: %w", err)}}
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, []error{&collectors.InputError{Source: s.name, Location: file, Err: fmt.Errorf("opening Config file: %w", err)}}
+	}
+	defer f.Close()
+	items, errs := Decode(f, DecodeOptions{Source: s.name, Location: file})
+	s.cache[file] = &docEntry{version: ver, items: items, errs: errs}
+	return items, errs
+}
+
+func (s *Source) prune(seen map[string]bool) {
+	for k := range s.cache {
+		if !seen[k] {
+			delete(s.cache, k)
+		}
+	}
+}
+
+// ---- snapshots in S3
+
+func (s *Source) s3Client(ctx context.Context) (s3state.API, error) {
+	if s.s3 == nil {
+		c, err := s3state.NewClient(ctx, s.cfg.Client)
+		if err != nil {
+			return nil, err
+		}
+		s.s3 = c
+	}
+	return s.s3, nil
+}
+
+// fromS3 finds the latest snapshot of every account and region under
+// <prefix>AWSLogs/ by walking the dated folders newest first.
+func (s *Source) fromS3(ctx context.Context) ([]unit, []error) {
+	api, err := s.s3Client(ctx)
+	root := strings.TrimPrefix(s.cfg.Prefix, "/")
+	if root != "" && !strings.HasSuffix(root, "/") {
+		root += "/"
+	}
+	root += "AWSLogs/"
+	loc := s3state.URL(s.cfg.Bucket, root)
+	if err != nil {
+		return nil, []error{&collectors.InputError{Source: s.name, Location: loc, Err: err}}
+	}
+	w := &s3Walker{api: api, bucket: s.cfg.Bucket}
+	var errs []error
+	var units []unit
+	seen := map[string]bool{}
+	accounts, err := w.dirs(ctx, root)
+	if err != nil {
+		return nil, []error{s.s3Err(root, "listing accounts", err)}
+	}
+	var acctDirs []string
+	for _, a := range accounts {
+		if strings.HasPrefix(a, "o-") { // organisation level
+			sub, err := w.dirs(ctx, root+a+"/")
+			if err != nil {
+				errs = append(errs, s.s3Err(root+a+"/", "listing accounts", err))
+				continue
+			}
+			for _, x := range sub {
+				acctDirs = append(acctDirs, root+a+"/"+x+"/")
+			}
+			continue
+		}
+		acctDirs = append(acctDirs, root+a+"/")
+	}
+	for _, ad := range acctDirs {
+		acct := filepath.Base(strings.TrimSuffix(ad, "/"))
+		regions, err := w.dirs(ctx, ad+"Config/")
+		if err != nil {
+			errs = append(errs, s.s3Err(ad+"Config/", "listing regions", err))
+			continue
+		}
+		for _, region := range regions {
+			key, etag, err := w.latestSnapshot(ctx, ad+"Config/"+region+"/")
+			if err != nil {
+				errs = append(errs, s.s3Err(ad+"Config/"+region+"/", "finding the latest snapshot", err))
+				continue
+			}
+			if key == "" {
+				continue
+			}
+			seen[key] = true
+			items, ierrs := s.readS3(ctx, api, key, etag)
+			errs = append(errs, ierrs...)
+			units = append(units, unit{account: acct, region: region, items: items})
+		}
+	}
+	s.prune(seen)
+	return units, errs
+}
+
+func (s *Source) s3Err(key, doing string, err error) error {
+	return &collectors.InputError{Source: s.name, Location: s3state.URL(s.cfg.Bucket, key), Err: fmt.Errorf("%s: %w", doing, err)}
+}
+
+func (s *Source) readS3(ctx context.Context, api s3state.API, key, etag string) ([]*Item, []error) {
+	if e := s.cache[key]; e != nil && etag != "" && e.version == etag {
+		return e.items, e.errs
+	}
+	loc := s3state.URL(s.cfg.Bucket, key)
+	resp, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, []error{&collectors.InputError{Source: s.name, Location: loc, Err: fmt.Errorf("reading snapshot (GetObject): %w", err)}}
+	}
+	defer resp.Body.Close()
+	items, errs := Decode(resp.Body, DecodeOptions{Source: s.name, Location: loc})
+	if v := aws.ToString(resp.ETag); v != "" {
+		etag = v
+	}
+	s.cache[key] = &docEntry{version: etag, items: items, errs: errs}
+	return items, errs
+}
+
+// s3Walker lists "folders" with a delimiter.
+type s3Walker struct {
+	api    s3state.API
+	bucket string
+}
+
+// dirs returns the names of the folders directly under prefix.
+func (w *s3Walker) dirs(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	p := s3.NewListObjectsV2Paginator(w.api, &s3.ListObjectsV2Input{Bucket: aws.String(w.bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/")})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out, err
+		}
+		for _, cp := range page.CommonPrefixes {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), prefix), "/"))
+		}
+	}
+	return out, nil
+}
+
+// maxDaysBack bounds how many day folders are searched for a snapshot.
+const maxDaysBack = 62
+
+// latestSnapshot walks YYYY/M/D folders (not zero-padded) newest first and
+// returns the newest ConfigSnapshot object and its ETag.
+func (w *s3Walker) latestSnapshot(ctx context.Context, regionDir string) (string, string, error) {
+	days := 0
+	years, err := w.dirs(ctx, regionDir)
+	if err != nil {
+		return "", "", err
+	}
+	for _, y := range numericDesc(years) {
+		months, err := w.dirs(ctx, regionDir+y+"/")
+		if err != nil {
+			return "", "", err
+		}
+		for _, m := range numericDesc(months) {
+			ds, err := w.dirs(ctx, regionDir+y+"/"+m+"/")
+			if err != nil {
+				return "", "", err
+			}
+			for _, d := range numericDesc(ds) {
+				if days++; days > maxDaysBack {
+					return "", "", nil
+				}
+				dir := regionDir + y + "/" + m + "/" + d + "/ConfigSnapshot/"
+				var best, bestTS, etag string
+				p := s3.NewListObjectsV2Paginator(w.api, &s3.ListObjectsV2Input{Bucket: aws.String(w.bucket), Prefix: aws.String(dir)})
+				for p.HasMorePages() {
+					page, err := p.NextPage(ctx)
+					if err != nil {
+						return "", "", err
+					}
+					for _, o := range page.Contents {
+						k := aws.ToString(o.Key)
+						m := snapshotName.FindStringSubmatch(filepath.Base(k))
+						if m == nil || m[3] != "ConfigSnapshot" {
+							continue
+						}
+						if m[4] > bestTS || (m[4] == bestTS && k > best) {
+							best, bestTS, etag = k, m[4], aws.ToString(o.ETag)
+						}
+					}
+				}
+				if best != "" {
+					return best, etag, nil
+				}
+			}
+		}
+	}
+	return "", "", nil
+}
+
+// numericDesc sorts numeric folder names, largest first, dropping others.
+func numericDesc(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if _, err := strconv.Atoi(n); err == nil {
+			out = append(out, n)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, _ := strconv.Atoi(out[i])
+		b, _ := strconv.Atoi(out[j])
+		return a > b
+	})
+	return out
+}

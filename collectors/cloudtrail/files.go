@@ -1,0 +1,427 @@
+package cloudtrail
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/store"
+)
+
+// objectStore is where log files live: a local directory or an S3 bucket,
+// both holding the S3 delivery layout with "/" separated keys.
+type objectStore interface {
+	// Prefixes lists the "sub-directories" directly under prefix.
+	Prefixes(ctx context.Context, prefix string) ([]string, error)
+	// Keys lists every object under prefix that sorts after startAfter, sorted.
+	Keys(ctx context.Context, prefix, startAfter string) ([]string, error)
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Location names the store in messages (a directory or s3://bucket).
+	Location(key string) string
+	// Signature is a digest file's hex signature (S3 metadata
+	// x-amz-meta-signature; a local "<key>.sig" sidecar), "" when absent.
+	Signature(ctx context.Context, key string) (string, error)
+}
+
+// FileConfig configures a log file source.
+type FileConfig struct {
+	// Dir is a local directory holding the delivery layout; or Bucket (with
+	// Prefix) in S3 through Client.
+	Dir    string
+	Bucket string
+	Prefix string
+	Client S3API
+	// Accounts and Regions restrict what is read (empty: every one found).
+	Accounts []string
+	Regions  []string
+	Options  Options
+	// MaxAttempts is how many cycles a file that cannot be read holds its
+	// account/region back before it is skipped with an error (default 3).
+	MaxAttempts int
+	Logger      *slog.Logger
+	// Ingested, when set, is called with the number of events read per file
+	// (driftwarden_events_ingested_total{source}).
+	Ingested func(n int)
+	// ValidateDigests turns on log file integrity validation: the hourly
+	// digest files under CloudTrail-Digest/ are verified (signature, chain,
+	// the SHA-256 of every log file they list) and every problem becomes a
+	// critical integrity_failure finding. PublicKeys is then required.
+	ValidateDigests bool
+	PublicKeys      PublicKeys
+}
+
+// S3API is the part of the S3 client the sources use.
+type S3API interface {
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+}
+
+// FileSource reads CloudTrail log files incrementally: per account and
+// region it lists the files after its checkpoint (the last file read
+// completely) and streams each one.
+//
+// A file that cannot be read completely (truncated gzip, not JSON) keeps
+// the events before the damage, reports an *collectors.InputError naming
+// the file and record, and does not advance its account/region checkpoint:
+// the next cycle reads it again (events are de-duplicated by eventID
+// downstream, so the re-read records count once) and nothing after it is
+// read this cycle, so the checkpoint can never pass it. After MaxAttempts
+// cycles it is skipped with an error saying so, so one corrupt file cannot
+// stop ingestion for good.
+type FileSource struct {
+	name  string
+	cfg   FileConfig
+	store objectStore
+	log   *slog.Logger
+}
+
+// NewFileSource builds a log file source.
+func NewFileSource(name string, cfg FileConfig) (*FileSource, error) {
+	s := &FileSource{name: name, cfg: cfg, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.cfg.MaxAttempts <= 0 {
+		s.cfg.MaxAttempts = 3
+	}
+	switch {
+	case cfg.Dir != "" && cfg.Bucket != "":
+		return nil, errors.New("cloudtrail files: set a directory or a bucket, not both")
+	case cfg.Dir != "":
+		s.store = localStore{root: cfg.Dir}
+	case cfg.Bucket != "":
+		if cfg.Client == nil {
+			return nil, errors.New("cloudtrail files: bucket without an S3 client")
+		}
+		s.store = &s3Store{client: cfg.Client, bucket: cfg.Bucket}
+	default:
+		return nil, errors.New("cloudtrail files: a directory or a bucket is required")
+	}
+	if cfg.ValidateDigests && cfg.PublicKeys == nil {
+		return nil, errors.New("cloudtrail files: digest validation needs CloudTrail public keys (ListPublicKeys or a PEM file)")
+	}
+	return s, nil
+}
+
+// Name is the configured source name.
+func (s *FileSource) Name() string { return s.name }
+
+// fileCheckpoint is the stored value per account/region prefix.
+type fileCheckpoint struct {
+	// After is the last key read completely (or skipped).
+	After string `json:"after,omitempty"`
+	// Failing is a key that could not be read, and how often.
+	Failing  string `json:"failing,omitempty"`
+	Attempts int    `json:"attempts,omitempty"`
+}
+
+// Events reads the log files delivered since the checkpoints.
+func (s *FileSource) Events(ctx context.Context, cp collectors.CheckpointReader) (collectors.EventBatch, []error) {
+	batch := collectors.EventBatch{Source: s.name, Checkpoints: map[string]string{}}
+	prefixes, errs := s.trailPrefixes(ctx, "CloudTrail")
+	seen := map[string]bool{}
+	for _, p := range prefixes {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
+		key := "files:" + p
+		var c fileCheckpoint
+		if v, err := cp.Checkpoint(ctx, s.name, key); err == nil {
+			if err := json.Unmarshal([]byte(v), &c); err != nil {
+				c = fileCheckpoint{After: v} // a bare key
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			errs = append(errs, fmt.Errorf("cloudtrail source %s: reading checkpoint %s: %w", s.name, key, err))
+			continue
+		}
+		keys, err := s.store.Keys(ctx, p, c.After)
+		if err != nil {
+			errs = append(errs, &collectors.InputError{Source: s.name, Location: s.store.Location(p), Err: fmt.Errorf("listing log files: %w", err)})
+			continue
+		}
+		for _, k := range keys {
+			if !strings.HasSuffix(k, ".json.gz") && !strings.HasSuffix(k, ".json") {
+				continue
+			}
+			n, err := s.readFile(ctx, k, &batch, seen)
+			if s.cfg.Ingested != nil && n > 0 {
+				s.cfg.Ingested(n)
+			}
+			if err == nil {
+				c = fileCheckpoint{After: k}
+				continue
+			}
+			if c.Failing == k {
+				c.Attempts++
+			} else {
+				c.Failing, c.Attempts = k, 1
+			}
+			if c.Attempts >= s.cfg.MaxAttempts {
+				errs = append(errs, fmt.Errorf("%w (skipped after %d attempts)", err, c.Attempts))
+				c = fileCheckpoint{After: k}
+				continue
+			}
+			errs = append(errs, err)
+			break
+		}
+		if v, err := json.Marshal(c); err == nil && (c.After != "" || c.Failing != "") {
+			batch.Checkpoints[key] = string(v)
+		}
+	}
+	if s.cfg.ValidateDigests && ctx.Err() == nil {
+		errs = append(errs, s.validateDigests(ctx, cp, &batch)...)
+	}
+	return batch, errs
+}
+
+// readFile streams one log file into the batch. It returns the number of
+// events kept and an *InputError when the file could not be read whole.
+func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors.EventBatch, seen map[string]bool) (int, error) {
+	loc := s.store.Location(key)
+	rc, err := s.store.Open(ctx, key)
+	if err != nil {
+		return 0, &collectors.InputError{Source: s.name, Location: loc, Err: fmt.Errorf("opening log file: %w", err)}
+	}
+	defer rc.Close()
+	delivered := deliveryTime(key)
+	kept := 0
+	_, err = streamRecords(rc, func(i int, raw, ro, name []byte) error {
+		if s.cfg.Options.skipFast(ro, name) {
+			return nil
+		}
+		ev, err := normalize(raw, s.cfg.Options, true)
+		if err == errSkipped {
+			return nil
+		}
+		if err != nil {
+			// One bad record costs only itself.
+			s.log.Warn("skipping a CloudTrail record", "source", s.name, "file", loc, "record", i, "error", err)
+			return nil
+		}
+		if ev.Time.IsZero() {
+			s.log.Warn("CloudTrail record without a usable eventTime; using the file's delivery time", "source", s.name, "file", loc, "record", i)
+			ev.Time = delivered
+		}
+		if seen[ev.ID] {
+			return nil
+		}
+		seen[ev.ID] = true
+		batch.Events = append(batch.Events, ev)
+		kept++
+		return nil
+	})
+	if err != nil {
+		return kept, &collectors.InputError{Source: s.name, Location: loc, Place: placeOf(err), Err: err}
+	}
+	return kept, nil
+}
+
+func placeOf(err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "record ") {
+		if i := strings.IndexByte(msg, ':'); i > 0 {
+			return msg[:i]
+		}
+	}
+	return ""
+}
+
+// deliveryTime parses the YYYYMMDDTHHmmZ of a log file name (zero if absent).
+func deliveryTime(key string) time.Time {
+	base := path.Base(key)
+	for _, part := range strings.Split(base, "_") {
+		if len(part) == 14 && part[8] == 'T' && part[13] == 'Z' {
+			if t, err := time.Parse("20060102T1504Z", part); err == nil {
+				return t
+			}
+		}
+	}
+	return time.Time{}
+}
+
+// trailPrefixes discovers the account/region prefixes of the layout:
+// <prefix>/AWSLogs/[o-org/]ACCOUNT/<kind>/REGION/.
+func (s *FileSource) trailPrefixes(ctx context.Context, kind string) ([]string, []error) {
+	root := strings.Trim(s.cfg.Prefix, "/")
+	if root != "" {
+		root += "/"
+	}
+	root += "AWSLogs/"
+	var errs []error
+	top, err := s.store.Prefixes(ctx, root)
+	if err != nil {
+		return nil, []error{&collectors.InputError{Source: s.name, Location: s.store.Location(root), Err: fmt.Errorf("listing accounts: %w", err)}}
+	}
+	var accounts []string // prefixes ending in ACCOUNT/
+	for _, p := range top {
+		seg := path.Base(strings.TrimSuffix(p, "/"))
+		if strings.HasPrefix(seg, "o-") { // organisation trail
+			sub, err := s.store.Prefixes(ctx, p)
+			if err != nil {
+				errs = append(errs, &collectors.InputError{Source: s.name, Location: s.store.Location(p), Err: fmt.Errorf("listing organisation accounts: %w", err)})
+				continue
+			}
+			accounts = append(accounts, sub...)
+			continue
+		}
+		accounts = append(accounts, p)
+	}
+	var out []string
+	for _, a := range accounts {
+		acct := path.Base(strings.TrimSuffix(a, "/"))
+		if len(s.cfg.Accounts) > 0 && !contains(s.cfg.Accounts, acct) {
+			continue
+		}
+		regions, err := s.store.Prefixes(ctx, a+kind+"/")
+		if err != nil {
+			errs = append(errs, &collectors.InputError{Source: s.name, Location: s.store.Location(a + kind + "/"), Err: fmt.Errorf("listing regions: %w", err)})
+			continue
+		}
+		for _, r := range regions {
+			reg := path.Base(strings.TrimSuffix(r, "/"))
+			if len(s.cfg.Regions) > 0 && !contains(s.cfg.Regions, reg) {
+				continue
+			}
+			out = append(out, r)
+		}
+	}
+	sort.Strings(out)
+	return out, errs
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// localStore serves the layout from a directory.
+type localStore struct{ root string }
+
+func (l localStore) Location(key string) string {
+	return filepath.Join(l.root, filepath.FromSlash(key))
+}
+
+func (l localStore) Prefixes(_ context.Context, prefix string) ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(l.root, filepath.FromSlash(prefix)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() {
+			out = append(out, prefix+e.Name()+"/")
+		}
+	}
+	return out, nil
+}
+
+func (l localStore) Keys(_ context.Context, prefix, startAfter string) ([]string, error) {
+	var out []string
+	base := filepath.Join(l.root, filepath.FromSlash(prefix))
+	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(l.root, p)
+		if err != nil {
+			return err
+		}
+		k := filepath.ToSlash(rel)
+		if k > startAfter {
+			out = append(out, k)
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	sort.Strings(out)
+	return out, err
+}
+
+func (l localStore) Open(_ context.Context, key string) (io.ReadCloser, error) {
+	return os.Open(filepath.Join(l.root, filepath.FromSlash(key)))
+}
+
+// s3Store serves the layout from a bucket.
+type s3Store struct {
+	client S3API
+	bucket string
+}
+
+func (s *s3Store) Location(key string) string { return "s3://" + s.bucket + "/" + key }
+
+func (s *s3Store) Prefixes(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	var token *string
+	for {
+		o, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/"), ContinuationToken: token})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range o.CommonPrefixes {
+			out = append(out, aws.ToString(p.Prefix))
+		}
+		if !aws.ToBool(o.IsTruncated) || o.NextContinuationToken == nil {
+			return out, nil
+		}
+		token = o.NextContinuationToken
+	}
+}
+
+func (s *s3Store) Keys(ctx context.Context, prefix, startAfter string) ([]string, error) {
+	var out []string
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)}
+	if startAfter != "" {
+		in.StartAfter = aws.String(startAfter)
+	}
+	for {
+		o, err := s.client.ListObjectsV2(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, obj := range o.Contents {
+			out = append(out, aws.ToString(obj.Key))
+		}
+		if !aws.ToBool(o.IsTruncated) || o.NextContinuationToken == nil {
+			return out, nil
+		}
+		in.ContinuationToken = o.NextContinuationToken
+	}
+}
+
+func (s *s3Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	o, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, err
+	}
+	return o.Body, nil
+}
+
+var _ collectors.EventSource = (*FileSource)(nil)

@@ -1,0 +1,660 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/model"
+	"github.com/driftwarden/driftwarden/store"
+)
+
+// Integrity problems, each a critical integrity_failure finding.
+const (
+	ProblemMissingLog     = "missing_log"    // a log file a digest lists is gone
+	ProblemAlteredLog     = "altered_log"    // its SHA-256 differs from the digest's
+	ProblemBadSignature   = "bad_signature"  // the digest's signature does not verify
+	ProblemBrokenChain    = "broken_chain"   // the digest does not link to the previous one
+	ProblemMissingDigest  = "missing_digest" // a digest of the chain is gone, or the chain has a gap
+	ProblemUnexpectedLog  = "unexpected_log" // a log file no digest lists (possibly injected)
+	ProblemInvalidDigest  = "invalid_digest" // unreadable, or not where it says it was delivered
+	unexpectedMargin      = 5 * time.Minute  // delivery-latency tolerance at digest boundaries
+	digestSignatureSuffix = ".sig"           // sidecar holding a local digest's signature
+)
+
+var problemTitles = map[string]string{
+	ProblemMissingLog:    "log file deleted",
+	ProblemAlteredLog:    "log file altered",
+	ProblemBadSignature:  "digest signature invalid",
+	ProblemBrokenChain:   "digest chain broken",
+	ProblemMissingDigest: "digest missing",
+	ProblemUnexpectedLog: "unexpected log file",
+	ProblemInvalidDigest: "digest file invalid",
+}
+
+// digestFile is a CloudTrail digest (the fields validation reads).
+type digestFile struct {
+	AWSAccountID            string  `json:"awsAccountId"`
+	DigestStartTime         string  `json:"digestStartTime"`
+	DigestEndTime           string  `json:"digestEndTime"`
+	DigestS3Bucket          string  `json:"digestS3Bucket"`
+	DigestS3Object          string  `json:"digestS3Object"`
+	Fingerprint             string  `json:"digestPublicKeyFingerprint"`
+	SignatureAlgorithm      string  `json:"digestSignatureAlgorithm"`
+	PreviousDigestS3Bucket  *string `json:"previousDigestS3Bucket"`
+	PreviousDigestS3Object  *string `json:"previousDigestS3Object"`
+	PreviousDigestSignature *string `json:"previousDigestSignature"`
+	LogFiles                []struct {
+		S3Bucket      string `json:"s3Bucket"`
+		S3Object      string `json:"s3Object"`
+		HashValue     string `json:"hashValue"`
+		HashAlgorithm string `json:"hashAlgorithm"`
+	} `json:"logFiles"`
+}
+
+// digestLink is the last validated digest of one trail: the link the next
+// digest must point to.
+type digestLink struct {
+	Key string    `json:"key"`
+	Sig string    `json:"sig"`
+	End time.Time `json:"end"`
+	// BadSig marks a link whose own signature failed: the next digest's
+	// previousDigestSignature is then not compared (reported once).
+	BadSig bool `json:"bad_sig,omitempty"`
+}
+
+// integrityProblem is one open problem, kept in the checkpoint so that it
+// is re-checked (and its finding re-emitted) every cycle until it is gone.
+type integrityProblem struct {
+	Kind   string `json:"kind"`
+	Object string `json:"object"`           // the key the problem is about
+	Digest string `json:"digest,omitempty"` // the digest that lists it or links to it
+	Hash   string `json:"hash,omitempty"`   // expected SHA-256 (altered/missing log)
+	Want   string `json:"want,omitempty"`   // expected previous digest (broken chain) or signature (missing digest)
+	WantSg string `json:"want_sig,omitempty"`
+	Detail string `json:"detail"`
+	// Permanent problems cannot be repaired (a gap in the chain): they stay
+	// open until waived.
+	Permanent bool `json:"permanent,omitempty"`
+}
+
+// digestCheckpoint is the stored value per account/region digest prefix.
+type digestCheckpoint struct {
+	Trails   map[string]*digestLink `json:"trails,omitempty"`
+	Problems []integrityProblem     `json:"problems,omitempty"`
+}
+
+// IntegrityScope is the scope of a source's integrity findings for one
+// account and region.
+func IntegrityScope(source, account, region string) string {
+	return "integrity;source=" + source + ";" + account + "/" + region
+}
+
+// validateDigests validates the digest files of every account/region: new
+// digests since the checkpoint and, every cycle, the open problems.
+func (s *FileSource) validateDigests(ctx context.Context, cp collectors.CheckpointReader, batch *collectors.EventBatch) []error {
+	prefixes, errs := s.trailPrefixes(ctx, "CloudTrail-Digest")
+	for _, p := range prefixes {
+		if ctx.Err() != nil {
+			return append(errs, ctx.Err())
+		}
+		errs = append(errs, s.validatePrefix(ctx, cp, p, batch)...)
+	}
+	return errs
+}
+
+// prefixParts returns the account and region of ".../ACCOUNT/<kind>/REGION/".
+func prefixParts(p string) (account, region string) {
+	parts := strings.Split(strings.TrimSuffix(p, "/"), "/")
+	if len(parts) >= 3 {
+		return parts[len(parts)-3], parts[len(parts)-1]
+	}
+	return "", ""
+}
+
+// trailOf returns the trail name of a digest key:
+// ACCOUNT_CloudTrail-Digest_REGION_TRAIL_REGION_TIMESTAMP[_backfill].json.gz.
+func trailOf(key string) (trail string, backfill bool, ok bool) {
+	base := path.Base(key)
+	if !strings.HasSuffix(base, ".json.gz") {
+		return "", false, false
+	}
+	base = strings.TrimSuffix(base, ".json.gz")
+	if strings.HasSuffix(base, "_backfill") {
+		backfill = true
+		base = strings.TrimSuffix(base, "_backfill")
+	}
+	i := strings.Index(base, "_CloudTrail-Digest_")
+	if i < 0 {
+		return "", false, false
+	}
+	rest := base[i+len("_CloudTrail-Digest_"):] // REGION_TRAIL_REGION_TS
+	region, rest, _ := strings.Cut(rest, "_")
+	j := strings.LastIndex(rest, "_") // before TS
+	if j <= 0 {
+		return "", false, false
+	}
+	return strings.TrimSuffix(rest[:j], "_"+region), backfill, true
+}
+
+// validation carries one account/region's state through a cycle.
+type validation struct {
+	s       *FileSource
+	account string
+	region  string
+	scope   string
+	cp      digestCheckpoint
+	open    map[string]integrityProblem // by fingerprint
+	order   []string
+}
+
+func (v *validation) add(p integrityProblem) {
+	fp := model.Fingerprint("integrity", v.account, v.region, p.Object, p.Kind)
+	if _, ok := v.open[fp]; ok {
+		return
+	}
+	v.open[fp] = p
+	v.order = append(v.order, fp)
+}
+
+func (s *FileSource) validatePrefix(ctx context.Context, cp collectors.CheckpointReader, dp string, batch *collectors.EventBatch) []error {
+	account, region := prefixParts(dp)
+	v := &validation{s: s, account: account, region: region, scope: IntegrityScope(s.name, account, region), open: map[string]integrityProblem{}}
+	key := "digests:" + dp
+	if raw, err := cp.Checkpoint(ctx, s.name, key); err == nil {
+		if err := json.Unmarshal([]byte(raw), &v.cp); err != nil {
+			return []error{fmt.Errorf("cloudtrail source %s: reading checkpoint %s: %w", s.name, key, err)}
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return []error{fmt.Errorf("cloudtrail source %s: reading checkpoint %s: %w", s.name, key, err)}
+	}
+	if v.cp.Trails == nil {
+		v.cp.Trails = map[string]*digestLink{}
+	}
+	var errs []error
+
+	// 1. Re-check what was open: a repaired problem is dropped (and its
+	// finding resolves because the scope is audited without it).
+	for _, p := range v.cp.Problems {
+		still, err := v.recheck(ctx, p)
+		if err != nil {
+			errs = append(errs, err)
+			v.add(p) // unknown: keep it open
+			continue
+		}
+		if still {
+			v.add(p)
+		}
+	}
+
+	// 2. Validate the digests delivered since the checkpoint, in order.
+	startAfter := ""
+	for _, l := range v.cp.Trails {
+		d := path.Dir(l.Key) + "/"
+		if startAfter == "" || d < startAfter {
+			startAfter = d
+		}
+	}
+	if startAfter != "" {
+		// List the whole day of the oldest link (keys of several trails
+		// interleave within a day).
+		startAfter = strings.TrimSuffix(startAfter, "/")
+	}
+	keys, err := s.store.Keys(ctx, dp, startAfter)
+	if err != nil {
+		errs = append(errs, &collectors.InputError{Source: s.name, Location: s.store.Location(dp), Err: fmt.Errorf("listing digest files: %w", err)})
+	}
+	trails := map[string]bool{}
+	for t := range v.cp.Trails {
+		trails[t] = true
+	}
+	type done struct {
+		start, end time.Time
+		key        string
+	}
+	var validated []done
+	listed := map[string]bool{}
+	stopped := err != nil
+	for _, k := range keys {
+		if stopped {
+			break
+		}
+		trail, backfill, ok := trailOf(k)
+		if !ok {
+			continue
+		}
+		trails[trail] = true
+		link := v.cp.Trails[trail]
+		if link != nil && k <= link.Key {
+			continue
+		}
+		d, err := v.validateDigest(ctx, k, trail, backfill, listed)
+		if err != nil {
+			errs = append(errs, err)
+			stopped = true // retried next cycle from here
+			break
+		}
+		if d != nil {
+			validated = append(validated, done{start: d.start, end: d.end, key: k})
+		}
+	}
+
+	// 3. Log files delivered inside a validated digest's hour that no
+	// digest lists. Several trails may share a prefix; their digests are
+	// not all read together, so this check runs for single-trail prefixes.
+	if len(trails) == 1 && len(validated) > 0 {
+		logPrefix := strings.TrimSuffix(strings.TrimSuffix(dp, "/"), "/"+region)
+		logPrefix = strings.TrimSuffix(logPrefix, "CloudTrail-Digest") + "CloudTrail/" + region + "/"
+		days := map[string][]string{}
+		for _, d := range validated {
+			if d.start.IsZero() || d.end.IsZero() {
+				continue
+			}
+			for day := d.start.Truncate(24 * time.Hour); !day.After(d.end); day = day.Add(24 * time.Hour) {
+				dk := logPrefix + day.Format("2006/01/02") + "/"
+				if _, ok := days[dk]; ok {
+					continue
+				}
+				ks, err := s.store.Keys(ctx, dk, "")
+				if err != nil {
+					errs = append(errs, &collectors.InputError{Source: s.name, Location: s.store.Location(dk), Err: fmt.Errorf("listing log files: %w", err)})
+					continue
+				}
+				days[dk] = ks
+			}
+		}
+		for _, d := range validated {
+			lo, hi := d.start.Add(unexpectedMargin), d.end.Add(-unexpectedMargin)
+			for _, ks := range days {
+				for _, lk := range ks {
+					if listed[lk] || !strings.HasSuffix(lk, ".json.gz") {
+						continue
+					}
+					t := deliveryTime(lk)
+					if t.IsZero() || t.Before(lo) || !t.Before(hi) {
+						continue
+					}
+					v.add(integrityProblem{Kind: ProblemUnexpectedLog, Object: lk, Digest: d.key,
+						Detail: fmt.Sprintf("log file %s was delivered between %s and %s but digest %s does not list it (possibly injected)", lk, d.start.Format(time.RFC3339), d.end.Format(time.RFC3339), d.key)})
+				}
+			}
+		}
+	}
+
+	// 4. Findings, checkpoint, scope.
+	v.cp.Problems = nil
+	for _, fp := range v.order {
+		p := v.open[fp]
+		v.cp.Problems = append(v.cp.Problems, p)
+		batch.Findings = append(batch.Findings, v.finding(fp, p))
+	}
+	if val, err := json.Marshal(v.cp); err == nil && (len(v.cp.Trails) > 0 || len(v.cp.Problems) > 0) {
+		batch.Checkpoints[key] = string(val)
+	}
+	if len(errs) == 0 {
+		batch.AuditedScopes = append(batch.AuditedScopes, v.scope)
+	}
+	return errs
+}
+
+func (v *validation) finding(fp string, p integrityProblem) model.Finding {
+	return model.Finding{
+		Fingerprint:  fp,
+		Kind:         model.FindingIntegrityFailure,
+		Severity:     model.SeverityCritical,
+		Title:        "Audit trail tampered: " + problemTitles[p.Kind],
+		Message:      p.Detail,
+		ResourceID:   v.s.store.Location(p.Object),
+		ResourceType: "aws_cloudtrail",
+		Account:      v.account,
+		Region:       v.region,
+		Scope:        v.scope,
+	}
+}
+
+// digestInfo is what a validated digest contributes to the cycle.
+type digestInfo struct{ start, end time.Time }
+
+// validateDigest validates one new digest, records its problems and moves
+// the trail's link to it. An error means it could not be read (retry).
+func (v *validation) validateDigest(ctx context.Context, key, trail string, backfill bool, listed map[string]bool) (*digestInfo, error) {
+	s := v.s
+	d, _, sig, problems, err := v.readDigest(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if d == nil { // unreadable digest: reported, chain moves on
+		for _, p := range problems {
+			v.add(p)
+		}
+		if !backfill {
+			v.cp.Trails[trail] = &digestLink{Key: key, Sig: sig, BadSig: true}
+		}
+		return nil, nil
+	}
+	for _, p := range problems {
+		v.add(p)
+	}
+	badSig := len(problems) > 0
+	end, _ := parseTime(d.DigestEndTime)
+	start, _ := parseTime(d.DigestStartTime)
+
+	// The chain (backfill digests stand outside it).
+	if !backfill {
+		link := v.cp.Trails[trail]
+		prevObj, prevSig := deref(d.PreviousDigestS3Object), deref(d.PreviousDigestSignature)
+		switch {
+		case link == nil:
+			// The first digest seen of this trail: older digests may have
+			// expired by lifecycle rules, so the link is not judged.
+		case prevObj == "" && prevSig == "":
+			v.add(integrityProblem{Kind: ProblemMissingDigest, Object: key, Digest: key, Permanent: true,
+				Detail: fmt.Sprintf("digest chain of trail %s restarts at %s after %s: digests between %s and %s are missing (log file validation or logging was stopped)",
+					trail, key, link.Key, link.End.Format(time.RFC3339), start.Format(time.RFC3339))})
+		case prevObj != link.Key:
+			exists, err := v.exists(ctx, prevObj)
+			if err != nil {
+				return nil, err
+			}
+			if !exists {
+				v.add(integrityProblem{Kind: ProblemMissingDigest, Object: prevObj, Digest: key, WantSg: prevSig,
+					Detail: fmt.Sprintf("digest %s, the previous digest named by %s, is missing", prevObj, key)})
+			} else {
+				v.add(integrityProblem{Kind: ProblemBrokenChain, Object: key, Digest: key, Want: link.Key, WantSg: link.Sig,
+					Detail: fmt.Sprintf("digest %s names %s as its previous digest, but the previous digest of trail %s is %s", key, prevObj, trail, link.Key)})
+			}
+		case prevSig != link.Sig && !link.BadSig:
+			v.add(integrityProblem{Kind: ProblemBrokenChain, Object: key, Digest: key, Want: link.Key, WantSg: link.Sig,
+				Detail: fmt.Sprintf("digest %s: previousDigestSignature does not match the signature of %s", key, link.Key)})
+		}
+		v.cp.Trails[trail] = &digestLink{Key: key, Sig: sig, End: end, BadSig: badSig}
+	}
+
+	// The log files it lists.
+	for _, lf := range d.LogFiles {
+		listed[lf.S3Object] = true
+		p, err := v.checkLog(ctx, lf.S3Object, lf.HashValue, key)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			v.add(*p)
+		}
+	}
+	s.log.Debug("validated CloudTrail digest", "source", s.name, "digest", key, "log_files", len(d.LogFiles))
+	return &digestInfo{start: start, end: end}, nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// readDigest reads and checks one digest file on its own: location,
+// algorithm and signature. It returns nil d (with problems) for a digest
+// that cannot be parsed, and an error when it could not be read at all.
+func (v *validation) readDigest(ctx context.Context, key string) (d *digestFile, sum [32]byte, sig string, problems []integrityProblem, err error) {
+	s := v.s
+	invalid := func(format string, args ...any) []integrityProblem {
+		return []integrityProblem{{Kind: ProblemInvalidDigest, Object: key, Digest: key, Detail: fmt.Sprintf("digest %s: ", key) + fmt.Sprintf(format, args...)}}
+	}
+	data, err := v.readAll(ctx, key)
+	if err != nil {
+		if isNotFound(err) {
+			return nil, sum, "", []integrityProblem{{Kind: ProblemMissingDigest, Object: key, Digest: key, Detail: fmt.Sprintf("digest %s is missing", key)}}, nil
+		}
+		if errors.Is(err, errBadGzip) {
+			return nil, sum, "", invalid("cannot be decompressed: %v", err), nil
+		}
+		return nil, sum, "", nil, &collectors.InputError{Source: s.name, Location: s.store.Location(key), Err: fmt.Errorf("reading digest file: %w", err)}
+	}
+	sum = sha256.Sum256(data)
+	sig, err = s.store.Signature(ctx, key)
+	if err != nil && !isNotFound(err) {
+		return nil, sum, "", nil, &collectors.InputError{Source: s.name, Location: s.store.Location(key), Err: fmt.Errorf("reading digest signature: %w", err)}
+	}
+	var df digestFile
+	if err := json.Unmarshal(data, &df); err != nil {
+		return nil, sum, sig, invalid("not a digest file: %v", err), nil
+	}
+	if df.DigestS3Object != key || (s.cfg.Bucket != "" && df.DigestS3Bucket != s.cfg.Bucket) {
+		return &df, sum, sig, invalid("says it was delivered to %s/%s, but it was read from %s", df.DigestS3Bucket, df.DigestS3Object, s.store.Location(key)), nil
+	}
+	if df.SignatureAlgorithm != "SHA256withRSA" {
+		return &df, sum, sig, []integrityProblem{{Kind: ProblemBadSignature, Object: key, Digest: key, Detail: fmt.Sprintf("digest %s: unsupported signature algorithm %q", key, df.SignatureAlgorithm)}}, nil
+	}
+	bad := func(format string, args ...any) []integrityProblem {
+		return []integrityProblem{{Kind: ProblemBadSignature, Object: key, Digest: key, Detail: fmt.Sprintf("digest %s: ", key) + fmt.Sprintf(format, args...)}}
+	}
+	if sig == "" {
+		return &df, sum, sig, bad("no signature (S3 metadata x-amz-meta-signature, or the %s sidecar of a local directory)", digestSignatureSuffix), nil
+	}
+	rawSig, err := hex.DecodeString(strings.TrimSpace(sig))
+	if err != nil {
+		return &df, sum, sig, bad("signature is not hex"), nil
+	}
+	end, err := parseTime(df.DigestEndTime)
+	if err != nil {
+		return &df, sum, sig, invalid("unreadable digestEndTime %q", df.DigestEndTime), nil
+	}
+	keys, err := s.cfg.PublicKeys.Keys(ctx, v.region, df.Fingerprint, end)
+	if err != nil {
+		return nil, sum, sig, nil, fmt.Errorf("cloudtrail source %s: digest %s: %w", s.name, key, err)
+	}
+	if len(keys) == 0 {
+		return &df, sum, sig, bad("no CloudTrail public key with fingerprint %s", df.Fingerprint), nil
+	}
+	prev := "null"
+	if df.PreviousDigestSignature != nil {
+		prev = *df.PreviousDigestSignature
+	}
+	toSign := df.DigestEndTime + "\n" + df.DigestS3Bucket + "/" + df.DigestS3Object + "\n" + hex.EncodeToString(sum[:]) + "\n" + prev
+	h := sha256.Sum256([]byte(toSign))
+	for _, k := range keys {
+		if rsa.VerifyPKCS1v15(k, crypto.SHA256, h[:], rawSig) == nil {
+			return &df, sum, sig, nil, nil
+		}
+	}
+	return &df, sum, sig, bad("signature does not verify with the CloudTrail public key %s", df.Fingerprint), nil
+}
+
+var errBadGzip = errors.New("bad gzip stream")
+
+// readAll reads an object whole, decompressed (digests are small).
+func (v *validation) readAll(ctx context.Context, key string) ([]byte, error) {
+	rc, err := v.s.store.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := v.hashStream(rc, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// hashStream returns the SHA-256 of the uncompressed content of r (gzip
+// or not), copying the content to w when set.
+func (v *validation) hashStream(r io.Reader, w io.Writer) ([32]byte, error) {
+	var sum [32]byte
+	head := make([]byte, 2)
+	n, err := io.ReadFull(r, head)
+	if err != nil && n == 0 && err != io.EOF {
+		return sum, err
+	}
+	er := &errReader{r: r}
+	src := io.MultiReader(bytes.NewReader(head[:n]), er)
+	h := sha256.New()
+	dst := io.Writer(h)
+	if w != nil {
+		dst = io.MultiWriter(h, w)
+	}
+	if n == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			if er.err != nil {
+				return sum, er.err
+			}
+			return sum, fmt.Errorf("%w: %v", errBadGzip, err)
+		}
+		if _, err := io.Copy(dst, zr); err != nil {
+			if er.err != nil {
+				return sum, er.err // reading failed, not the content
+			}
+			return sum, fmt.Errorf("%w: %v", errBadGzip, err)
+		}
+	} else if _, err := io.Copy(dst, src); err != nil {
+		return sum, err
+	}
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
+}
+
+// errReader remembers the first error (other than EOF) of its reader, to
+// tell a failed read from damaged content.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// checkLog checks one listed log file against its digest hash.
+func (v *validation) checkLog(ctx context.Context, key, want, digest string) (*integrityProblem, error) {
+	rc, err := v.s.store.Open(ctx, key)
+	if err != nil {
+		if isNotFound(err) {
+			return &integrityProblem{Kind: ProblemMissingLog, Object: key, Digest: digest, Hash: want,
+				Detail: fmt.Sprintf("log file %s listed in digest %s is missing (deleted)", key, digest)}, nil
+		}
+		return nil, &collectors.InputError{Source: v.s.name, Location: v.s.store.Location(key), Err: fmt.Errorf("reading log file for validation: %w", err)}
+	}
+	defer rc.Close()
+	sum, err := v.hashStream(rc, nil)
+	if err != nil && !errors.Is(err, errBadGzip) {
+		return nil, &collectors.InputError{Source: v.s.name, Location: v.s.store.Location(key), Err: fmt.Errorf("reading log file for validation: %w", err)}
+	}
+	if err != nil || !strings.EqualFold(hex.EncodeToString(sum[:]), strings.TrimSpace(want)) {
+		return &integrityProblem{Kind: ProblemAlteredLog, Object: key, Digest: digest, Hash: want,
+			Detail: fmt.Sprintf("log file %s does not match the SHA-256 recorded in digest %s (altered)", key, digest)}, nil
+	}
+	return nil, nil
+}
+
+// exists reports whether an object exists.
+func (v *validation) exists(ctx context.Context, key string) (bool, error) {
+	rc, err := v.s.store.Open(ctx, key)
+	if err != nil {
+		if isNotFound(err) {
+			return false, nil
+		}
+		return false, &collectors.InputError{Source: v.s.name, Location: v.s.store.Location(key), Err: fmt.Errorf("checking object: %w", err)}
+	}
+	rc.Close()
+	return true, nil
+}
+
+// recheck reports whether an open problem still stands.
+func (v *validation) recheck(ctx context.Context, p integrityProblem) (bool, error) {
+	if p.Permanent {
+		return true, nil
+	}
+	switch p.Kind {
+	case ProblemMissingLog, ProblemAlteredLog:
+		np, err := v.checkLog(ctx, p.Object, p.Hash, p.Digest)
+		return np != nil, err
+	case ProblemUnexpectedLog:
+		return v.exists(ctx, p.Object)
+	case ProblemBadSignature, ProblemInvalidDigest:
+		_, _, _, problems, err := v.readDigest(ctx, p.Object)
+		if err != nil {
+			return true, err
+		}
+		for _, np := range problems {
+			if np.Kind == p.Kind {
+				return true, nil
+			}
+		}
+		return false, nil
+	case ProblemBrokenChain:
+		d, _, _, _, err := v.readDigest(ctx, p.Object)
+		if err != nil {
+			return true, err
+		}
+		return d == nil || deref(d.PreviousDigestS3Object) != p.Want || deref(d.PreviousDigestSignature) != p.WantSg, nil
+	case ProblemMissingDigest:
+		d, _, sig, problems, err := v.readDigest(ctx, p.Object)
+		if err != nil {
+			return true, err
+		}
+		return d == nil || len(problems) > 0 || (p.WantSg != "" && sig != p.WantSg), nil
+	}
+	return true, nil
+}
+
+// isNotFound reports whether err says the object does not exist.
+func isNotFound(err error) bool {
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	var nsk *types.NoSuchKey
+	var nf *types.NotFound
+	if errors.As(err, &nsk) || errors.As(err, &nf) {
+		return true
+	}
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == 404
+}
+
+// Signature of a local digest: the hex signature in the sidecar file
+// "<digest object>.sig" (S3 keeps it in the object's x-amz-meta-signature).
+func (l localStore) Signature(_ context.Context, key string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(l.root, filepath.FromSlash(key)) + digestSignatureSuffix)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// Signature of an S3 digest: its x-amz-meta-signature metadata.
+func (s *s3Store) Signature(ctx context.Context, key string) (string, error) {
+	o, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		return "", err
+	}
+	for k, v := range o.Metadata {
+		if strings.EqualFold(k, "signature") {
+			return v, nil
+		}
+	}
+	return "", nil
+}

@@ -1,0 +1,166 @@
+package cloudtrail
+
+import (
+	"strings"
+
+	"github.com/driftwarden/driftwarden/model"
+)
+
+// principal resolves who acted. It never fails: an unknown or missing
+// userIdentity type gives the best id the record offers, and "unknown" when
+// it offers none.
+func principal(u *userIdentity) model.Principal {
+	p := model.Principal{Type: u.Type, ID: u.ARN}
+	switch u.Type {
+	case "IAMUser":
+		p.Person = u.UserName
+	case "AssumedRole", "Role":
+		if u.SessionContext != nil {
+			p.Issuer = u.SessionContext.SessionIssuer.ARN
+		}
+		session := sessionName(u)
+		switch {
+		case u.SessionContext != nil && u.SessionContext.SourceIdentity != "":
+			p.Person = u.SessionContext.SourceIdentity
+		case isSSORole(p.Issuer) || isSSORole(u.ARN):
+			p.Person = session
+		case looksLikePerson(session):
+			p.Person = session
+		}
+	case "Root":
+		if p.ID == "" && u.AccountID != "" {
+			p.ID = "arn:aws:iam::" + u.AccountID + ":root"
+		}
+	case "FederatedUser":
+		if u.SessionContext != nil {
+			p.Issuer = u.SessionContext.SessionIssuer.ARN
+		}
+		p.Person = sessionName(u)
+	case "SAMLUser", "WebIdentityUser":
+		p.Person = u.UserName
+		p.Issuer = u.IdentityProvider
+		if p.ID == "" {
+			p.ID = u.PrincipalID
+		}
+	case "AWSAccount":
+		if p.ID == "" {
+			p.ID = u.AccountID
+		}
+		if p.ID == "" {
+			p.ID = u.PrincipalID
+		}
+	case "AWSService":
+		if p.ID == "" {
+			p.ID = u.InvokedBy
+		}
+	case "IdentityCenterUser":
+		if u.OnBehalfOf != nil {
+			p.Person = u.OnBehalfOf.UserID
+			p.Issuer = u.OnBehalfOf.IdentityStoreArn
+			if p.ID == "" {
+				p.ID = u.OnBehalfOf.UserID
+			}
+		}
+		if u.UserName != "" {
+			p.Person = u.UserName
+		}
+	}
+	if p.ID == "" {
+		for _, s := range []string{u.PrincipalID, u.UserName, u.InvokedBy} {
+			if s != "" {
+				p.ID = s
+				break
+			}
+		}
+	}
+	if p.ID == "" && u.AccountID != "" {
+		p.ID = u.AccountID
+	}
+	if p.Type == "" {
+		switch {
+		case u.InvokedBy != "" && u.ARN == "":
+			p.Type = "AWSService"
+		default:
+			p.Type = "Unknown"
+		}
+	}
+	if p.ID == "" {
+		p.ID = "unknown"
+	}
+	return p
+}
+
+// sessionName is the role session name (or federated user name): the last
+// segment of the ARN, else what follows ":" in the principal id.
+func sessionName(u *userIdentity) string {
+	if u.Type == "FederatedUser" {
+		if i := strings.LastIndexByte(u.ARN, '/'); i >= 0 {
+			return u.ARN[i+1:]
+		}
+	}
+	if strings.Contains(u.ARN, ":assumed-role/") {
+		if i := strings.LastIndexByte(u.ARN, '/'); i >= 0 {
+			return u.ARN[i+1:]
+		}
+	}
+	if i := strings.IndexByte(u.PrincipalID, ':'); i >= 0 {
+		return u.PrincipalID[i+1:]
+	}
+	return ""
+}
+
+func isSSORole(arn string) bool {
+	return strings.Contains(arn, "AWSReservedSSO_")
+}
+
+var machineWords = []string{"session", "terraform", "botocore", "boto", "aws", "sdk", "lambda", "ecs", "eks", "github", "gitlab", "jenkins",
+	"pipeline", "deploy", "cicd", "ci-", "atlantis", "spacelift", "cloudformation", "autoscaling", "backup", "config", "cli", "role", "task", "runner", "bot"}
+
+// looksLikePerson guesses whether a role session name names a person: an
+// email address, or a plain name (letters, dots, dashes, underscores, no
+// digits, no machine words) such as "alice" or "jane.doe".
+func looksLikePerson(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	if at := strings.IndexByte(s, '@'); at > 0 && strings.IndexByte(s[at:], '.') > 0 {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	l := strings.ToLower(s)
+	for _, w := range machineWords {
+		if strings.Contains(l, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// via says how the call was made.
+func via(r *rawRecord) model.Via {
+	if r.SessionCredentialFromConsole.V {
+		return model.ViaConsole
+	}
+	ua := r.UserAgent
+	switch {
+	case strings.Contains(ua, "Terraform/") || strings.Contains(ua, "HashiCorp") || strings.Contains(ua, "terraform-provider-aws") || strings.Contains(ua, "OpenTofu/"):
+		return model.ViaTerraform
+	case strings.Contains(ua, "cloudformation.amazonaws.com") || r.UserIdentity.InvokedBy == "cloudformation.amazonaws.com":
+		return model.ViaCloudFormation
+	case strings.HasPrefix(ua, "aws-cli/") || strings.Contains(ua, " aws-cli/"):
+		return model.ViaCLI
+	case strings.Contains(ua, "console.amazonaws.com") || strings.Contains(ua, "console.aws.amazon.com") || strings.HasPrefix(ua, "signin.amazonaws.com") ||
+		strings.Contains(ua, ".console.") || strings.HasPrefix(ua, "console."):
+		return model.ViaConsole
+	case strings.Contains(ua, "aws-sdk-") || strings.Contains(ua, "Boto3/") || strings.Contains(ua, "botocore/") || strings.Contains(ua, "aws-go-sdk"):
+		return model.ViaSDK
+	case r.UserIdentity.Type == "AWSService" || r.UserIdentity.InvokedBy != "" || ua == "AWS Internal" || strings.HasSuffix(ua, ".amazonaws.com"):
+		return model.ViaService
+	}
+	return model.ViaOther
+}

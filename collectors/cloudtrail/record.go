@@ -1,0 +1,415 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/driftwarden/driftwarden/identity"
+	"github.com/driftwarden/driftwarden/model"
+)
+
+// flexBool accepts true, false, "true", "false" and null.
+type flexBool struct {
+	Set, V bool
+}
+
+func (b *flexBool) UnmarshalJSON(p []byte) error {
+	switch string(p) {
+	case "true", `"true"`, `"True"`:
+		*b = flexBool{true, true}
+	case "false", `"false"`, `"False"`:
+		*b = flexBool{true, false}
+	}
+	return nil
+}
+
+type sessionIssuer struct {
+	Type        string `json:"type"`
+	PrincipalID string `json:"principalId"`
+	ARN         string `json:"arn"`
+	AccountID   string `json:"accountId"`
+	UserName    string `json:"userName"`
+}
+
+type userIdentity struct {
+	Type             string `json:"type"`
+	PrincipalID      string `json:"principalId"`
+	ARN              string `json:"arn"`
+	AccountID        string `json:"accountId"`
+	UserName         string `json:"userName"`
+	InvokedBy        string `json:"invokedBy"`
+	IdentityProvider string `json:"identityProvider"`
+	SessionContext   *struct {
+		SessionIssuer  sessionIssuer `json:"sessionIssuer"`
+		SourceIdentity string        `json:"sourceIdentity"`
+	} `json:"sessionContext"`
+	OnBehalfOf *struct {
+		UserID           string `json:"userId"`
+		IdentityStoreArn string `json:"identityStoreArn"`
+	} `json:"onBehalfOf"`
+}
+
+type recordResource struct {
+	ARN       string `json:"ARN"`
+	AccountID string `json:"accountId"`
+	Type      string `json:"type"`
+}
+
+// rawRecord is the part of a CloudTrail record we read.
+type rawRecord struct {
+	EventTime                    string           `json:"eventTime"`
+	EventSource                  string           `json:"eventSource"`
+	EventName                    string           `json:"eventName"`
+	AWSRegion                    string           `json:"awsRegion"`
+	SourceIPAddress              string           `json:"sourceIPAddress"`
+	UserAgent                    string           `json:"userAgent"`
+	UserIdentity                 userIdentity     `json:"userIdentity"`
+	RequestParameters            map[string]any   `json:"requestParameters"`
+	ResponseElements             map[string]any   `json:"responseElements"`
+	Resources                    []recordResource `json:"resources"`
+	ErrorCode                    string           `json:"errorCode"`
+	EventID                      string           `json:"eventID"`
+	ReadOnly                     flexBool         `json:"readOnly"`
+	RecipientAccountID           string           `json:"recipientAccountId"`
+	SessionCredentialFromConsole flexBool         `json:"sessionCredentialFromConsole"`
+}
+
+// Options control normalisation.
+type Options struct {
+	// IncludeReadOnly keeps read-only events (default: write events only).
+	IncludeReadOnly bool
+}
+
+// errSkipped is returned by normalize for filtered (read-only) records.
+var errSkipped = errors.New("skipped")
+
+// Normalize turns one CloudTrail record (its JSON bytes) into a model.Event.
+// Read-only events are normalised too. It fails only on bytes that are not a
+// JSON object and on a missing or unparseable eventTime; every other oddity
+// (unknown userIdentity type, missing eventID) gives a best-effort event.
+func Normalize(raw []byte) (model.Event, error) {
+	return normalize(raw, Options{IncludeReadOnly: true}, true)
+}
+
+func normalize(raw []byte, opts Options, copyRaw bool) (model.Event, error) {
+	var r rawRecord
+	if err := json.UnmarshalNoEscape(raw, &r); err != nil {
+		// A field of an unexpected shape (hand-made or future records):
+		// decode field by field, keeping what fits.
+		if err := lenientDecode(raw, &r); err != nil {
+			return model.Event{}, fmt.Errorf("decoding CloudTrail record: %w", err)
+		}
+	}
+	readOnly := r.ReadOnly.V
+	if !r.ReadOnly.Set {
+		readOnly = readOnlyName(r.EventName)
+	}
+	if readOnly && !opts.IncludeReadOnly {
+		return model.Event{}, errSkipped
+	}
+	// A missing or unreadable eventTime leaves Time zero: the caller decides
+	// (the file reader uses the file's delivery time and warns).
+	t, _ := parseTime(r.EventTime)
+	ev := model.Event{
+		ID:        r.EventID,
+		Time:      t,
+		Source:    "cloudtrail",
+		Service:   r.EventSource,
+		Action:    servicePrefix(r.EventSource) + ":" + r.EventName,
+		Principal: principal(&r.UserIdentity),
+		Via:       via(&r),
+		SourceIP:  r.SourceIPAddress,
+		UserAgent: r.UserAgent,
+		ErrorCode: r.ErrorCode,
+		ReadOnly:  readOnly,
+		Account:   r.RecipientAccountID,
+		Region:    r.AWSRegion,
+	}
+	if ev.Account == "" {
+		ev.Account = r.UserIdentity.AccountID
+	}
+	if ev.ID == "" {
+		// A hand-made or partial record: a stable id from its content, so
+		// re-reading it de-duplicates.
+		sum := sha256.Sum256(raw)
+		ev.ID = "sha256:" + hex.EncodeToString(sum[:16])
+	}
+	// Decoded in the same pass as the record (an object, or nil).
+	req, resp := r.RequestParameters, r.ResponseElements
+	rec := identity.Record{EventSource: r.EventSource, EventName: r.EventName, Region: r.AWSRegion, Account: ev.Account,
+		RequestParameters: req, ResponseElements: resp}
+	if len(r.Resources) > 0 {
+		rec.Resources = make([]identity.RecordResource, len(r.Resources))
+		for i, x := range r.Resources {
+			rec.Resources[i] = identity.RecordResource{ARN: x.ARN, AccountID: x.AccountID, Type: x.Type}
+		}
+	}
+	for _, ref := range identity.EventResources(&rec) {
+		ev.Resources = append(ev.Resources, ref.ID)
+	}
+	redacted := redact(req)
+	if redact(resp) {
+		redacted = true
+	}
+	ev.Request = req
+	switch {
+	case redacted:
+		ev.Raw = redactedRaw(raw, req, resp)
+	case copyRaw:
+		ev.Raw = append([]byte(nil), raw...)
+	default:
+		ev.Raw = raw
+	}
+	return ev, nil
+}
+
+// lenientDecode decodes each top-level field on its own, dropping those
+// whose shape does not fit.
+func lenientDecode(raw []byte, r *rawRecord) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return err
+	}
+	*r = rawRecord{}
+	for k, v := range m {
+		one, err := json.Marshal(map[string]json.RawMessage{k: v})
+		if err != nil {
+			continue
+		}
+		var part rawRecord
+		if json.Unmarshal(one, &part) != nil {
+			continue
+		}
+		mergeRecord(r, &part)
+	}
+	return nil
+}
+
+func mergeRecord(dst, src *rawRecord) {
+	set := func(d *string, s string) {
+		if s != "" {
+			*d = s
+		}
+	}
+	set(&dst.EventTime, src.EventTime)
+	set(&dst.EventSource, src.EventSource)
+	set(&dst.EventName, src.EventName)
+	set(&dst.AWSRegion, src.AWSRegion)
+	set(&dst.SourceIPAddress, src.SourceIPAddress)
+	set(&dst.UserAgent, src.UserAgent)
+	set(&dst.ErrorCode, src.ErrorCode)
+	set(&dst.EventID, src.EventID)
+	set(&dst.RecipientAccountID, src.RecipientAccountID)
+	if src.UserIdentity != (userIdentity{}) {
+		dst.UserIdentity = src.UserIdentity
+	}
+	if src.RequestParameters != nil {
+		dst.RequestParameters = src.RequestParameters
+	}
+	if src.ResponseElements != nil {
+		dst.ResponseElements = src.ResponseElements
+	}
+	if src.Resources != nil {
+		dst.Resources = src.Resources
+	}
+	if src.ReadOnly.Set {
+		dst.ReadOnly = src.ReadOnly
+	}
+	if src.SessionCredentialFromConsole.Set {
+		dst.SessionCredentialFromConsole = src.SessionCredentialFromConsole
+	}
+}
+
+func decodeObject(p json.RawMessage) map[string]any {
+	if len(p) == 0 || p[0] != '{' {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(p, &m); err != nil {
+		return nil
+	}
+	return m
+}
+
+// redactedRaw re-encodes the record with the redacted request and response.
+func redactedRaw(raw []byte, req, resp map[string]any) []byte {
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil
+	}
+	if req != nil {
+		m["requestParameters"] = req
+	}
+	if resp != nil {
+		m["responseElements"] = resp
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05",
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errors.New("no eventTime")
+	}
+	if len(s) == 20 && s[10] == 'T' && s[19] == 'Z' { // the CloudTrail form
+		if t, err := time.Parse("2006-01-02T15:04:05Z", s); err == nil {
+			return t, nil
+		}
+	}
+	var err error
+	for _, l := range timeLayouts {
+		var t time.Time
+		if t, err = time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, err
+}
+
+func servicePrefix(src string) string {
+	if i := strings.IndexByte(src, '.'); i > 0 {
+		return src[:i]
+	}
+	return src
+}
+
+func readOnlyName(name string) bool {
+	for _, p := range []string{"Get", "List", "Describe", "Head", "BatchGet", "Lookup"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretKeys caches secretKey per key name: the same few hundred keys
+// recur in every record. It stops growing at maxSecretKeys entries.
+var (
+	secretKeys     sync.Map
+	secretKeyCount atomic.Int64
+)
+
+const maxSecretKeys = 1 << 14
+
+// secretKey reports whether a request key names a secret value.
+func secretKey(k string) bool {
+	if len(k) < 5 {
+		return false
+	}
+	if v, ok := secretKeys.Load(k); ok {
+		return v.(bool)
+	}
+	v := secretKeyUncached(k)
+	if secretKeyCount.Load() < maxSecretKeys {
+		if _, loaded := secretKeys.LoadOrStore(k, v); !loaded {
+			secretKeyCount.Add(1)
+		}
+	}
+	return v
+}
+
+func secretKeyUncached(k string) bool {
+	if len(k) < 5 {
+		return false
+	}
+	l := strings.ToLower(k)
+	for _, w := range []string{"password", "secret", "token", "privatekey", "credential", "passphrase", "plaintext", "sessionkey", "authkey", "apikey"} {
+		if strings.Contains(l, w) {
+			// Names and ids of secrets are not secret.
+			if strings.HasSuffix(l, "id") || strings.HasSuffix(l, "arn") || strings.HasSuffix(l, "name") || strings.HasSuffix(l, "ids") || l == "secretid" {
+				return false
+			}
+			return true
+		}
+	}
+	return l == "userdata"
+}
+
+// redact replaces secret-looking values in place; it reports whether it did.
+func redact(v any) bool {
+	did := false
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if secretKey(k) {
+				if s, ok := e.(string); ok && (s == "" || strings.HasPrefix(s, "HIDDEN_DUE_TO_SECURITY_REASONS") || s == model.Redacted) {
+					continue
+				}
+				if e != nil {
+					x[k] = model.Redacted
+					did = true
+				}
+				continue
+			}
+			if redact(e) {
+				did = true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if redact(e) {
+				did = true
+			}
+		}
+	}
+	return did
+}
+
+// UnwrapEventBridge returns the CloudTrail record inside an EventBridge
+// envelope ({"detail-type":"AWS API Call via CloudTrail","detail":{...}}).
+// ok is false for envelopes of other kinds (GuardDuty findings, state
+// changes) and for bytes that are not an envelope.
+func UnwrapEventBridge(raw []byte) (record []byte, ok bool) {
+	var env struct {
+		DetailType string          `json:"detail-type"`
+		Detail     json.RawMessage `json:"detail"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil || len(env.Detail) == 0 {
+		return nil, false
+	}
+	if !strings.HasPrefix(env.DetailType, "AWS API Call via CloudTrail") &&
+		!strings.HasPrefix(env.DetailType, "AWS Console Sign") && !strings.HasPrefix(env.DetailType, "AWS Console Action") &&
+		!strings.HasPrefix(env.DetailType, "AWS Service Event via CloudTrail") {
+		return nil, false
+	}
+	if len(env.Detail) == 0 || env.Detail[0] != '{' || !bytes.Contains(env.Detail, []byte(`"eventName"`)) {
+		return nil, false
+	}
+	return env.Detail, true
+}
+
+// skipFast reports, from what the scanner saw of a record's top level,
+// whether the record is read-only and so filtered out without decoding.
+func (o Options) skipFast(readOnly, eventName []byte) bool {
+	if o.IncludeReadOnly {
+		return false
+	}
+	switch string(readOnly) {
+	case "true", "True":
+		return true
+	case "false", "False":
+		return false
+	}
+	return len(eventName) > 0 && readOnlyName(string(eventName))
+}

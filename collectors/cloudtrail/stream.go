@@ -1,0 +1,336 @@
+package cloudtrail
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+var gzipPool sync.Pool
+
+// StreamRecords decodes a CloudTrail log file, gzip-compressed or not, one
+// record at a time: {"Records":[...]} (other top-level keys skipped) or a
+// bare array of records. It never holds more than one record in memory;
+// fn receives the record's index and bytes, valid only during the call.
+// It returns the number of records read; on a truncated or malformed file
+// the records before the damage have been passed to fn and the error names
+// the record index where reading stopped.
+func StreamRecords(r io.Reader, fn func(i int, raw []byte) error) (int, error) {
+	return streamRecords(r, func(i int, raw, _, _ []byte) error { return fn(i, raw) })
+}
+
+func streamRecords(r io.Reader, fn recordFunc) (int, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(2)
+	if err != nil && len(head) < 2 {
+		if err == io.EOF {
+			return 0, errors.New("empty file")
+		}
+		return 0, err
+	}
+	var src io.Reader = br
+	if head[0] == 0x1f && head[1] == 0x8b {
+		zr, _ := gzipPool.Get().(*gzip.Reader)
+		if zr == nil {
+			zr, err = gzip.NewReader(br)
+		} else {
+			err = zr.Reset(br)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("opening gzip stream: %w", err)
+		}
+		defer gzipPool.Put(zr)
+		src = zr
+	}
+	return scanRecords(src, fn)
+}
+
+// recordFunc receives one record's bytes and what the scanner saw of its
+// top-level readOnly ("true", "false", "" when absent) and eventName.
+type recordFunc func(i int, raw []byte, readOnly, eventName []byte) error
+
+// scanner splits a JSON document into its records without decoding them.
+type scanner struct {
+	r     io.Reader
+	buf   []byte
+	start int // first unconsumed byte
+	end   int // end of data
+	eof   bool
+	err   error
+}
+
+// fill compacts and reads more data; it grows the buffer when it is full.
+func (s *scanner) fill() bool {
+	if s.eof {
+		return false
+	}
+	if s.start > 0 {
+		n := copy(s.buf, s.buf[s.start:s.end])
+		s.start, s.end = 0, n
+	}
+	if s.end == len(s.buf) {
+		nb := make([]byte, 2*len(s.buf))
+		copy(nb, s.buf[:s.end])
+		s.buf = nb
+	}
+	n, err := s.r.Read(s.buf[s.end:])
+	s.end += n
+	if err != nil {
+		s.eof = true
+		if err != io.EOF {
+			s.err = err
+		}
+	}
+	return n > 0 || !s.eof
+}
+
+// skipSpace advances over whitespace; false at end of input.
+func (s *scanner) skipSpace() bool {
+	for {
+		for s.start < s.end {
+			switch s.buf[s.start] {
+			case ' ', '\t', '\n', '\r':
+				s.start++
+			default:
+				return true
+			}
+		}
+		if !s.fill() {
+			return false
+		}
+	}
+}
+
+func (s *scanner) unexpectedEnd() error {
+	if s.err != nil {
+		return s.err
+	}
+	return io.ErrUnexpectedEOF
+}
+
+// value scans one JSON value starting at s.start and returns its end
+// (exclusive, relative to s.buf). For objects it reports the top-level
+// readOnly and eventName values.
+func (s *scanner) value() (end int, readOnly, eventName []byte, err error) {
+	for {
+		end, readOnly, eventName, ok := scanValue(s.buf[s.start:s.end])
+		if ok {
+			return s.start + end, readOnly, eventName, nil
+		}
+		if end < 0 {
+			return 0, nil, nil, errors.New("malformed JSON")
+		}
+		if !s.fill() {
+			return 0, nil, nil, s.unexpectedEnd()
+		}
+	}
+}
+
+// scanValue finds the end of the JSON value at the start of b. ok is false
+// when b ends first (end >= 0) or the bytes are not JSON (end < 0).
+func scanValue(b []byte) (end int, readOnly, eventName []byte, ok bool) {
+	if len(b) == 0 {
+		return 0, nil, nil, false
+	}
+	switch b[0] {
+	case '{', '[':
+	case '"':
+		e := stringEnd(b, 1)
+		if e < 0 {
+			return 0, nil, nil, false
+		}
+		return e, nil, nil, true
+	default: // number, true, false, null
+		for i := 0; i < len(b); i++ {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\n', '\r', '\t':
+				return i, nil, nil, true
+			}
+		}
+		return 0, nil, nil, false
+	}
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		if !structural[b[i]] {
+			continue
+		}
+		switch b[i] {
+		case '"':
+			e := stringEnd(b, i+1)
+			if e < 0 {
+				return 0, nil, nil, false
+			}
+			if depth == 1 && b[0] == '{' {
+				key := b[i+1 : e-1]
+				if string(key) == "readOnly" || string(key) == "eventName" {
+					j := e
+					for j < len(b) && (b[j] == ' ' || b[j] == ':' || b[j] == '\n' || b[j] == '\t' || b[j] == '\r') {
+						j++
+					}
+					if j < len(b) && e < len(b) && bytes.IndexByte(b[e:j], ':') >= 0 {
+						if string(key) == "readOnly" {
+							v := j
+							for v < len(b) && b[v] != ',' && b[v] != '}' {
+								v++
+							}
+							readOnly = bytes.Trim(b[j:v], `" `)
+						} else if b[j] == '"' {
+							if ve := stringEnd(b, j+1); ve > 0 {
+								eventName = b[j+1 : ve-1]
+							}
+						}
+					}
+				}
+			}
+			i = e - 1
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1, readOnly, eventName, true
+			}
+		}
+	}
+	return 0, nil, nil, false
+}
+
+// structural marks the bytes scanValue acts on.
+var structural = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true}
+
+// stringEnd returns the index after the closing quote of the string whose
+// content starts at i, or -1 when b ends first.
+func stringEnd(b []byte, i int) int {
+	for {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		q := i + j
+		bs := 0
+		for k := q - 1; k >= i && b[k] == '\\'; k-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return q + 1
+		}
+		i = q + 1
+	}
+}
+
+// expect consumes the byte c after optional whitespace.
+func (s *scanner) expect(c byte) error {
+	if !s.skipSpace() {
+		return s.unexpectedEnd()
+	}
+	if s.buf[s.start] != c {
+		return fmt.Errorf("expected %q, found %q", c, s.buf[s.start])
+	}
+	s.start++
+	return nil
+}
+
+// scanRecords streams the records of {"Records":[...]} or of a bare array.
+func scanRecords(r io.Reader, fn recordFunc) (int, error) {
+	s := &scanner{r: r, buf: make([]byte, 256<<10)}
+	if !s.skipSpace() {
+		if s.err != nil {
+			return 0, s.err
+		}
+		return 0, errors.New("empty document")
+	}
+	n := 0
+	readArray := func() error {
+		if err := s.expect('['); err != nil {
+			return fmt.Errorf("reading Records: %w", err)
+		}
+		for {
+			if !s.skipSpace() {
+				return fmt.Errorf("record %d: %w", n, s.unexpectedEnd())
+			}
+			switch s.buf[s.start] {
+			case ']':
+				s.start++
+				return nil
+			case ',':
+				if n == 0 {
+					return fmt.Errorf("record %d: unexpected ','", n)
+				}
+				s.start++
+				if !s.skipSpace() {
+					return fmt.Errorf("record %d: %w", n, s.unexpectedEnd())
+				}
+			}
+			if s.buf[s.start] != '{' {
+				return fmt.Errorf("record %d: not a JSON object (starts with %q)", n, s.buf[s.start])
+			}
+			end, ro, name, err := s.value()
+			if err != nil {
+				return fmt.Errorf("record %d: %w", n, err)
+			}
+			if err := fn(n, s.buf[s.start:end], ro, name); err != nil {
+				return fmt.Errorf("record %d: %w", n, err)
+			}
+			s.start = end
+			n++
+		}
+	}
+	switch s.buf[s.start] {
+	case '[':
+		return n, readArray()
+	case '{':
+		s.start++
+	default:
+		return 0, fmt.Errorf("not a CloudTrail log file: starts with %q", s.buf[s.start])
+	}
+	found := false
+	for {
+		if !s.skipSpace() {
+			return n, fmt.Errorf("after record %d: %w", n, s.unexpectedEnd())
+		}
+		c := s.buf[s.start]
+		if c == '}' {
+			break
+		}
+		if c == ',' {
+			s.start++
+			continue
+		}
+		if c != '"' {
+			return n, fmt.Errorf("not a CloudTrail log file: unexpected %q", c)
+		}
+		end, _, _, err := s.value()
+		if err != nil {
+			return n, fmt.Errorf("reading a top-level key: %w", err)
+		}
+		key := string(s.buf[s.start+1 : end-1])
+		s.start = end
+		if err := s.expect(':'); err != nil {
+			return n, fmt.Errorf("after key %q: %w", key, err)
+		}
+		if key == "Records" {
+			found = true
+			if err := readArray(); err != nil {
+				return n, err
+			}
+			continue
+		}
+		if !s.skipSpace() {
+			return n, s.unexpectedEnd()
+		}
+		end, _, _, err = s.value()
+		if err != nil {
+			return n, fmt.Errorf("reading top-level key %q: %w", key, err)
+		}
+		s.start = end
+	}
+	if !found {
+		return n, errors.New("not a CloudTrail log file: no Records array")
+	}
+	return n, nil
+}

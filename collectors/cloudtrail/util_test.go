@@ -1,0 +1,5 @@
+package cloudtrail
+
+import "strconv"
+
+func strconvItoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,327 @@
+// Package gcpasset reads Google Cloud Asset Inventory as a live inventory:
+// the ListAssets API (APISource) and the newline-delimited JSON files that
+// ExportAssets writes to Cloud Storage (FileSource).
+//
+// # Mapping
+//
+// Each asset becomes a collectors.LiveResource whose ID is the canonical id
+// of identity's GCP table (the CAI full resource name), whose Type is the
+// Terraform type of the asset type (google_compute_firewall), with Account
+// = project id, Region = location, Tags = labels, and Partial = true:
+// resource.data is the service's REST representation (camelCase); only the
+// key attributes of the mapped types are converted to Terraform form
+// (snake_case, Terraform's nesting: firewall allow/deny/source_ranges/
+// direction/disabled/priority, bucket uniform_bucket_level_access/
+// versioning/labels/storage_class, instance machine_type (last path
+// segment)/labels/service_account scopes/metadata ..., SQL
+// settings.ip_configuration ...). Attributes not converted are absent,
+// which means "not observed", never null. Assets of types outside the table
+// keep their CAI type and only their identity.
+//
+// CAI names projects by number and service accounts by unique id; both are
+// re-keyed to the project id and the email (as Terraform and the audit
+// logs name them) from the resource data, also for IAM-only assets when the
+// same read held the resource.
+//
+// # IAM policies
+//
+// An asset's iamPolicy becomes resources of the google_*_iam_policy type of
+// its parent (ID = parent id + "/iamPolicy", attribute policy_data = the
+// policy JSON with bindings sorted by role and members sorted), plus one
+// google_*_iam_binding per role (role, members) and one google_*_iam_member
+// per member (role, member), with the canonical ids of identity's table, so
+// that whichever of the three Terraform styles a stack uses meets its live
+// counterpart. IAM types are never in Coverage: absence from CAI does not
+// make a binding "missing" and the policies of every project are not
+// reported as unmanaged.
+//
+// # Input forms
+//
+// Files may hold one asset per line (ExportAssets), a JSON array, or
+// concatenated (pretty-printed) objects; both the camelCase API form
+// (assetType, iamPolicy, discoveryName) and the snake_case form of older
+// GCS exports (asset_type, iam_policy, discovery_name) are read. A file
+// that is not valid JSON is an *collectors.InputError naming the file and
+// the byte offset; assets decoded before the error are kept.
+package gcpasset
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/identity"
+	"github.com/driftwarden/driftwarden/model"
+)
+
+// Asset is one CAI asset in either JSON form.
+type Asset struct {
+	Name      string
+	AssetType string
+	// Data is resource.data (may be nil for IAM-only assets).
+	Data     map[string]any
+	Location string
+	// Parent is resource.parent (//cloudresourcemanager.googleapis.com/projects/N).
+	Parent    string
+	IAMPolicy map[string]any
+	Ancestors []string
+}
+
+// assetFromMap reads an asset from its decoded JSON, camelCase or snake_case.
+func assetFromMap(m map[string]any) (Asset, error) {
+	a := Asset{Name: str(pick(m, "name")), AssetType: str(pick(m, "assetType", "asset_type"))}
+	if a.Name == "" || a.AssetType == "" {
+		return a, fmt.Errorf("asset without name or asset type")
+	}
+	if r, ok := pick(m, "resource").(map[string]any); ok {
+		a.Data, _ = pick(r, "data").(map[string]any)
+		a.Location = str(pick(r, "location"))
+		a.Parent = str(pick(r, "parent"))
+	}
+	a.IAMPolicy, _ = pick(m, "iamPolicy", "iam_policy").(map[string]any)
+	if anc, ok := pick(m, "ancestors").([]any); ok {
+		for _, x := range anc {
+			a.Ancestors = append(a.Ancestors, str(x))
+		}
+	}
+	return a, nil
+}
+
+func pick(m map[string]any, keys ...string) any {
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			return v
+		}
+	}
+	return nil
+}
+
+func str(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case json.Number:
+		return t.String()
+	case float64:
+		return fmt.Sprint(t)
+	}
+	return ""
+}
+
+// mapper turns assets into live resources; it collects first so that
+// project numbers and service-account unique ids can be re-keyed.
+type mapper struct {
+	source   string
+	assets   []Asset
+	aliases  map[string]string // CAI name -> canonical id
+	projects map[string]string // project number -> project id
+}
+
+func newMapper(source string) *mapper {
+	return &mapper{source: source, aliases: map[string]string{}, projects: map[string]string{}}
+}
+
+func (mp *mapper) add(a Asset) {
+	switch a.AssetType {
+	case "cloudresourcemanager.googleapis.com/Project":
+		if id := str(a.Data["projectId"]); id != "" {
+			num := lastSeg(a.Name)
+			mp.projects[num] = id
+			mp.aliases[a.Name] = "//cloudresourcemanager.googleapis.com/projects/" + id
+		}
+	case "iam.googleapis.com/ServiceAccount":
+		if email := str(a.Data["email"]); email != "" {
+			if p := projectSeg(a.Name); p != "" {
+				mp.aliases[a.Name] = "//iam.googleapis.com/projects/" + p + "/serviceAccounts/" + email
+			}
+		}
+	}
+	mp.assets = append(mp.assets, a)
+}
+
+// resources maps every collected asset; it returns the resources and the
+// Terraform types seen.
+func (mp *mapper) resources() []collectors.LiveResource {
+	var out []collectors.LiveResource
+	for _, a := range mp.assets {
+		id := a.Name
+		if al, ok := mp.aliases[a.Name]; ok {
+			id = al
+		}
+		row, known := identity.GCPByAssetType(a.AssetType)
+		account := projectSeg(id)
+		if account == "" {
+			account = str(a.Data["project"])
+		}
+		if account == "" {
+			account = str(a.Data["projectId"])
+		}
+		if account == "" && strings.HasPrefix(a.Parent, "//cloudresourcemanager.googleapis.com/projects/") {
+			num := lastSeg(a.Parent)
+			account = mp.projects[num]
+			if account == "" {
+				account = num
+			}
+		}
+		region := a.Location
+		if region == "" {
+			region = lastSeg(firstStr(a.Data, "location", "zone", "region"))
+		}
+		if a.Data != nil {
+			r := model.Resource{ID: id, Type: a.AssetType, Provider: "google", Account: account, Region: region, Source: mp.source}
+			if known {
+				r.Type = row.Terraform
+				r.Attributes = convert(row.Terraform, a.Data)
+				if r.Attributes != nil {
+					r.NativeID = str(r.Attributes["id"])
+				}
+			}
+			r.Tags = labelsOf(a.Data)
+			out = append(out, collectors.LiveResource{Resource: r, Partial: true})
+		}
+		if a.IAMPolicy != nil && known {
+			out = append(out, mp.iam(id, row, account, region, a.IAMPolicy)...)
+		}
+	}
+	return out
+}
+
+// iamRows returns the policy, binding and member rows whose parent is row.
+func iamRows(row *identity.GCPType) map[identity.GCPIAMKind]*identity.GCPType {
+	out := map[identity.GCPIAMKind]*identity.GCPType{}
+	for i := range identity.GCPTypes {
+		r := &identity.GCPTypes[i]
+		if r.Parent == row.Terraform {
+			out[r.IAM] = r
+		}
+	}
+	return out
+}
+
+func (mp *mapper) iam(parent string, row *identity.GCPType, account, region string, pol map[string]any) []collectors.LiveResource {
+	rows := iamRows(row)
+	if len(rows) == 0 {
+		return nil
+	}
+	type binding struct {
+		Role    string   `json:"role"`
+		Members []string `json:"members"`
+	}
+	var bs []binding
+	if raw, ok := pol["bindings"].([]any); ok {
+		for _, b := range raw {
+			bm, _ := b.(map[string]any)
+			x := binding{Role: str(bm["role"])}
+			if ms, ok := bm["members"].([]any); ok {
+				for _, m := range ms {
+					x.Members = append(x.Members, str(m))
+				}
+			}
+			if x.Role == "" {
+				continue
+			}
+			sort.Strings(x.Members)
+			bs = append(bs, x)
+		}
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i].Role < bs[j].Role })
+	var out []collectors.LiveResource
+	mk := func(kind identity.GCPIAMKind, id string, attrs map[string]any) {
+		r := rows[kind]
+		if r == nil || id == "" {
+			return
+		}
+		out = append(out, collectors.LiveResource{Partial: true, Resource: model.Resource{
+			ID: id, Type: r.Terraform, Provider: "google", Account: account, Region: region, Attributes: attrs, Source: mp.source}})
+	}
+	pd, _ := json.Marshal(map[string]any{"bindings": bs})
+	mk(identity.GCPIAMPolicy, identity.GCPIAMCanonical(parent, identity.GCPIAMPolicy, "", ""), map[string]any{"policy_data": string(pd)})
+	for _, b := range bs {
+		members := make([]any, len(b.Members))
+		for i, m := range b.Members {
+			members[i] = m
+		}
+		mk(identity.GCPIAMBinding, identity.GCPIAMCanonical(parent, identity.GCPIAMBinding, b.Role, ""),
+			map[string]any{"role": b.Role, "members": members})
+		for _, m := range b.Members {
+			mk(identity.GCPIAMMember, identity.GCPIAMCanonical(parent, identity.GCPIAMMember, b.Role, m),
+				map[string]any{"role": b.Role, "member": m})
+		}
+	}
+	return out
+}
+
+func labelsOf(d map[string]any) map[string]string {
+	var lm map[string]any
+	for _, k := range []string{"labels", "resourceLabels"} {
+		if m, ok := d[k].(map[string]any); ok {
+			lm = m
+			break
+		}
+	}
+	if lm == nil {
+		if s, ok := d["settings"].(map[string]any); ok {
+			lm, _ = s["userLabels"].(map[string]any)
+		}
+	}
+	if len(lm) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(lm))
+	for k, v := range lm {
+		out[k] = str(v)
+	}
+	return out
+}
+
+func firstStr(m map[string]any, keys ...string) string {
+	for _, k := range keys {
+		if s := str(m[k]); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func lastSeg(s string) string {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// projectSeg returns P of ".../projects/P/..." in a resource name.
+func projectSeg(name string) string {
+	i := strings.Index(name, "/projects/")
+	if i < 0 {
+		return ""
+	}
+	rest := name[i+len("/projects/"):]
+	p, _, _ := strings.Cut(rest, "/")
+	if p == "_" || p == "-" {
+		return ""
+	}
+	return p
+}
+
+// coverage builds the Coverage of mapped (non-IAM) asset types.
+func coverage(assetTypes []string, projects []string) collectors.Coverage {
+	c := collectors.Coverage{Types: map[string]bool{}}
+	for _, at := range assetTypes {
+		for i := range identity.GCPTypes {
+			r := &identity.GCPTypes[i]
+			if r.AssetType == at && r.IAM == identity.GCPIAMNone {
+				c.Types[r.Terraform] = true
+			}
+		}
+	}
+	if len(projects) > 0 {
+		c.Accounts = map[string]bool{}
+		for _, p := range projects {
+			c.Accounts[p] = true
+		}
+	}
+	return c
+}

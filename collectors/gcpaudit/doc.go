@@ -1,0 +1,47 @@
+// Package gcpaudit reads Google Cloud Audit Logs and normalises them into
+// model.Event: from the Logging API (APISource, logadmin entries.list) and
+// from the JSON files a log sink writes to Cloud Storage (FilesSource, GCS
+// or a local copy).
+//
+// # Normalisation (ParseEntry, FromEntry)
+//
+//   - ID is the LogEntry insertId (a content hash when absent); Time is
+//     timestamp (else receiveTimestamp); zone-less timestamps are UTC.
+//   - Service is protoPayload.serviceName, Action "serviceName:methodName".
+//   - Resources are canonical ids (CAI full resource names) of
+//     protoPayload.resourceName through identity's GCP table (generic
+//     "//<service>/<resourceName>" for unmapped types); SetIamPolicy-like
+//     methods also name "<resource>/iamPolicy".
+//   - Principal: ID is authenticationInfo.principalEmail (else
+//     principalSubject); Type serviceAccount for *.gserviceaccount.com,
+//     user for other emails, federated for principal:// subjects. When the
+//     call was made through service-account impersonation
+//     (serviceAccountDelegationInfo, oldest caller first), Issuer is the
+//     impersonated service account and Person the first human in the chain
+//     (firstPartyPrincipal.principalEmail); a direct call by a user has
+//     Person = that user.
+//   - Via from requestMetadata.callerSuppliedUserAgent: terraform
+//     ("Terraform/", "terraform-provider-google", OpenTofu), cli
+//     ("google-cloud-sdk", "gcloud/", "command/gcloud"), console ("Cloud
+//     Console", console.cloud.google.com or a browser "Mozilla/" agent),
+//     sdk (google-api-go-client, gl-python, gl-go, gl-java, gccl, ...),
+//     service (no agent, a Google service agent), other; SourceIP is
+//     requestMetadata.callerIp.
+//   - ErrorCode is the google.rpc.Code name of a non-zero status.code
+//     (PERMISSION_DENIED): failed calls are kept, never changes.
+//   - ReadOnly for read methods (get*, list*, search*, ...; Data Access
+//     DATA_READ entries).
+//   - Request is protoPayload.request with secret-looking values redacted
+//     (Redact); Raw is the whole entry, redacted the same way.
+//   - Long-running operations write a first and a last entry (operation
+//     first/last). Both are kept as events; Request[OperationKey] holds the
+//     operation {id, producer, first, last}, and CountsAsChange counts an
+//     operation once: its last entry (or its single first-and-last entry).
+//
+// Entries that are not audit logs (jsonPayload, textPayload, other proto
+// types) return ErrNotAuditLog and are skipped; malformed JSON and entries
+// without protoPayload are errors naming the file and line; entries with
+// missing or mistyped fields give best-effort events. Accepted variants:
+// protoPayload.at_sign_type for @type, lower-cased top-level keys,
+// callerIP for callerIp, AuditLog fields nested under metadata.
+package gcpaudit

@@ -1,0 +1,431 @@
+// Package s3state reads Terraform states kept by the S3 backend into
+// collectors.Stack values, streaming each object into tfstate.Decode.
+//
+// # What is read
+//
+// A source names a bucket and either one key (the S3 backend's "key") or a
+// prefix to discover every state under (KeysUnder):
+//
+//   - Key: the default workspace's state is the object at Key; every other
+//     workspace's is at <workspace_key_prefix>/<workspace>/<Key>, the
+//     prefix being "env:" unless configured. Each workspace is a stack. A
+//     missing default object is not an error while some workspace has a
+//     state (teams that use only named workspaces); with no state at all
+//     it is.
+//   - KeysUnder: every object ending in ".tfstate" under the prefix, and
+//     every <workspace_key_prefix>/<workspace>/<prefix>...*.tfstate, one
+//     stack each. "/" means the whole bucket.
+//
+// Objects encrypted with SSE-S3 or SSE-KMS need nothing on the client side
+// (S3 decrypts; the credentials need kms:Decrypt on the key, and an
+// AccessDenied error says so).
+//
+// # Stack names
+//
+// A state's logical key (its key without the workspace prefix and
+// workspace, and without KeysUnder) names its stack: the key with a
+// trailing "/terraform.tfstate", else ".tfstate", removed; a key that is
+// just "terraform.tfstate" takes the bucket's name. A workspace other than
+// default appends "/<workspace>":
+//
+//	key network/terraform.tfstate                 -> network
+//	key env:/staging/network/terraform.tfstate    -> network/staging
+//	keys_under teams/: teams/pay/db.tfstate        -> pay/db
+//	key terraform.tfstate in bucket acme-states   -> acme-states
+//
+// Config.Stack replaces the name derived from Key (workspaces still append
+// "/<workspace>"). If two states of one source would get the same name,
+// each of those is named by its full URL s3://bucket/key instead.
+//
+// # Re-reading only what changed
+//
+// Objects are enumerated with ListObjectsV2 (and HeadObject for Key's
+// default workspace), which return each object's ETag. A state is
+// downloaded and decoded again only when its ETag differs from the one
+// decoded last time; otherwise the stack (or the decode error) of that time
+// is returned again. Returned stacks share their Resources with that cache:
+// treat them as read-only.
+//
+// # Errors
+//
+// Every failure is a *collectors.InputError whose Location is
+// s3://bucket/key (or s3://bucket/prefix for a listing) and which costs
+// only that state. Throttling (503 SlowDown), 5xx and network errors are
+// retried by the SDK's standard retryer with exponential backoff and
+// jitter; access denied, expired credentials, missing buckets and keys are
+// reported at once with a hint.
+package s3state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/collectors/tfstate"
+)
+
+// DefaultWorkspaceKeyPrefix is the S3 backend's default workspace_key_prefix.
+const DefaultWorkspaceKeyPrefix = "env:"
+
+// API is the part of the S3 client the source uses (*s3.Client has it).
+type API interface {
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// Config configures an S3 state source.
+type Config struct {
+	Bucket string
+	// Key is the state of the default workspace (the backend's key). Set
+	// Key or KeysUnder.
+	Key string
+	// KeysUnder discovers every *.tfstate object under this prefix ("/" for
+	// the whole bucket).
+	KeysUnder string
+	// WorkspaceKeyPrefix is the backend's workspace_key_prefix; default "env:".
+	WorkspaceKeyPrefix string
+	// Stack replaces the stack name derived from Key.
+	Stack string
+	// Client says how to build the S3 client; ignored when API is set.
+	Client ClientConfig
+	// API replaces the S3 client (tests, callers sharing one).
+	API API
+	// Owner and Production classify the stacks, for the caller.
+	Owner      string
+	Production bool
+}
+
+// Source reads Terraform states from S3. It implements collectors.StateSource.
+type Source struct {
+	name string
+	cfg  Config
+
+	mu    sync.Mutex
+	api   API
+	cache map[string]*entry
+}
+
+// entry is the outcome of the last decode of one object.
+type entry struct {
+	etag      string
+	name, ws  string
+	stack     *collectors.Stack
+	err       error
+	versionID string
+}
+
+// object is one state object found by listing.
+type object struct {
+	key, etag, ws, logical string
+	size                   int64
+}
+
+var _ collectors.StateSource = (*Source)(nil)
+
+// NewSource returns a source reading the states cfg names. The client is
+// built on first use; configuration problems are reported by States.
+func NewSource(name string, cfg Config) *Source {
+	if cfg.WorkspaceKeyPrefix == "" {
+		cfg.WorkspaceKeyPrefix = DefaultWorkspaceKeyPrefix
+	}
+	cfg.WorkspaceKeyPrefix = strings.Trim(cfg.WorkspaceKeyPrefix, "/")
+	return &Source{name: name, cfg: cfg, api: cfg.API, cache: map[string]*entry{}}
+}
+
+// Name is the configured source name.
+func (s *Source) Name() string { return s.name }
+
+// Owner is the configured owner of the source's stacks.
+func (s *Source) Owner() string { return s.cfg.Owner }
+
+// Production reports whether the source's stacks are production.
+func (s *Source) Production() bool { return s.cfg.Production }
+
+// URL returns s3://bucket/key, the Location of a state.
+func URL(bucket, key string) string { return "s3://" + bucket + "/" + key }
+
+// States loads every state the source names, one stack each. A state that
+// cannot be listed, read or decoded yields one *collectors.InputError; the
+// others still load.
+func (s *Source) States(ctx context.Context) ([]collectors.Stack, []error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.Bucket == "" || (s.cfg.Key == "") == (s.cfg.KeysUnder == "") {
+		return nil, []error{s.inputErr(URL(s.cfg.Bucket, ""), "", errors.New("an S3 state source needs a bucket and either key or keys_under"))}
+	}
+	if s.api == nil {
+		c, err := NewClient(ctx, s.cfg.Client)
+		if err != nil {
+			return nil, []error{s.inputErr(URL(s.cfg.Bucket, ""), "", err)}
+		}
+		s.api = c
+	}
+	var objs []object
+	var errs []error
+	if s.cfg.Key != "" {
+		objs, errs = s.keyObjects(ctx)
+	} else {
+		objs, errs = s.discover(ctx)
+	}
+	names := s.stackNames(objs)
+	var stacks []collectors.Stack
+	seen := make(map[string]bool, len(objs))
+	for _, o := range objs {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, s.inputErr(URL(s.cfg.Bucket, o.key), "", fmt.Errorf("loading state: %w", err)))
+			break
+		}
+		seen[o.key] = true
+		st, err := s.load(ctx, o, names[o.key])
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		stacks = append(stacks, *st)
+	}
+	for k := range s.cache {
+		if !seen[k] {
+			delete(s.cache, k)
+		}
+	}
+	return stacks, errs
+}
+
+func (s *Source) inputErr(loc, place string, err error) error {
+	return &collectors.InputError{Source: s.name, Location: loc, Place: place, Err: err}
+}
+
+// keyObjects finds Key's default-workspace object and its workspaces.
+func (s *Source) keyObjects(ctx context.Context) ([]object, []error) {
+	var objs []object
+	var errs []error
+	key := strings.TrimPrefix(s.cfg.Key, "/")
+	defaultMissing := false
+	head, err := s.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+	switch {
+	case err == nil:
+		objs = append(objs, object{key: key, etag: aws.ToString(head.ETag), ws: "default", logical: key, size: aws.ToInt64(head.ContentLength)})
+	case isNotFound(err):
+		defaultMissing = true
+	default:
+		errs = append(errs, s.inputErr(URL(s.cfg.Bucket, key), "", describe(err, "reading state metadata (HeadObject)", s.cfg.Bucket)))
+	}
+	prefix := s.cfg.WorkspaceKeyPrefix + "/"
+	listed, err := s.list(ctx, prefix)
+	if err != nil {
+		errs = append(errs, s.inputErr(URL(s.cfg.Bucket, prefix), "", describe(err, "listing workspaces (ListObjectsV2)", s.cfg.Bucket)))
+	}
+	for _, o := range listed {
+		ws, rest, ok := strings.Cut(strings.TrimPrefix(o.key, prefix), "/")
+		if !ok || ws == "" || rest != key {
+			continue
+		}
+		o.ws, o.logical = ws, key
+		objs = append(objs, o)
+	}
+	if defaultMissing && len(objs) == 0 && err == nil {
+		errs = append(errs, s.inputErr(URL(s.cfg.Bucket, key), "", fmt.Errorf("no state found: neither this object nor any workspace state under %s<workspace>/%s exists (NoSuchKey)", prefix, key)))
+	}
+	return objs, errs
+}
+
+// discover lists every state under KeysUnder, workspaces included.
+func (s *Source) discover(ctx context.Context) ([]object, []error) {
+	var errs []error
+	under := s.cfg.KeysUnder
+	if under == "/" {
+		under = ""
+	}
+	under = strings.TrimPrefix(under, "/")
+	wsPrefix := s.cfg.WorkspaceKeyPrefix + "/"
+	var objs []object
+	classify := func(o object) {
+		if !strings.HasSuffix(o.key, ".tfstate") {
+			return
+		}
+		if strings.HasPrefix(o.key, wsPrefix) {
+			ws, rest, ok := strings.Cut(strings.TrimPrefix(o.key, wsPrefix), "/")
+			if !ok || ws == "" || !strings.HasPrefix(rest, under) {
+				return
+			}
+			o.ws, o.logical = ws, rest
+		} else {
+			if !strings.HasPrefix(o.key, under) {
+				return
+			}
+			o.ws, o.logical = "default", o.key
+		}
+		objs = append(objs, o)
+	}
+	listed, err := s.list(ctx, under)
+	if err != nil {
+		errs = append(errs, s.inputErr(URL(s.cfg.Bucket, under), "", describe(err, "listing states (ListObjectsV2)", s.cfg.Bucket)))
+	}
+	for _, o := range listed {
+		classify(o)
+	}
+	if !strings.HasPrefix(under, wsPrefix) && !strings.HasPrefix(wsPrefix, under) {
+		// Workspace states of keys under the prefix live under the
+		// workspace prefix, outside the listing above.
+		listed, err := s.list(ctx, wsPrefix)
+		if err != nil {
+			errs = append(errs, s.inputErr(URL(s.cfg.Bucket, wsPrefix), "", describe(err, "listing workspace states (ListObjectsV2)", s.cfg.Bucket)))
+		}
+		for _, o := range listed {
+			classify(o)
+		}
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].key < objs[j].key })
+	return objs, errs
+}
+
+// list returns every object under prefix, following continuation tokens.
+func (s *Source) list(ctx context.Context, prefix string) ([]object, error) {
+	var out []object
+	p := s3.NewListObjectsV2Paginator(s.api, &s3.ListObjectsV2Input{Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out, err
+		}
+		for _, c := range page.Contents {
+			out = append(out, object{key: aws.ToString(c.Key), etag: aws.ToString(c.ETag), size: aws.ToInt64(c.Size)})
+		}
+	}
+	return out, nil
+}
+
+type stackName struct{ name, ws string }
+
+// stackNames names each object's stack (see the package documentation).
+func (s *Source) stackNames(objs []object) map[string]stackName {
+	under := strings.TrimPrefix(s.cfg.KeysUnder, "/")
+	out := make(map[string]stackName, len(objs))
+	count := map[string]int{}
+	for _, o := range objs {
+		base := s.cfg.Stack
+		if base == "" || s.cfg.Key == "" {
+			base = logicalName(strings.TrimPrefix(o.logical, under), s.cfg.Bucket)
+		}
+		n := base
+		if o.ws != "default" {
+			n += "/" + o.ws
+		}
+		out[o.key] = stackName{name: n, ws: o.ws}
+		count[n]++
+	}
+	for k, n := range out {
+		if count[n.name] > 1 {
+			n.name = URL(s.cfg.Bucket, k)
+			out[k] = n
+		}
+	}
+	return out
+}
+
+func logicalName(key, bucket string) string {
+	key = strings.Trim(key, "/")
+	switch {
+	case key == "terraform.tfstate" || key == ".tfstate" || key == "":
+		return bucket
+	case path.Base(key) == "terraform.tfstate":
+		return path.Dir(key)
+	}
+	return strings.TrimSuffix(key, ".tfstate")
+}
+
+// load returns the stack of one object, downloading it only when its ETag
+// changed since the last decode.
+func (s *Source) load(ctx context.Context, o object, n stackName) (*collectors.Stack, error) {
+	if e := s.cache[o.key]; e != nil && o.etag != "" && e.etag == o.etag && e.name == n.name && e.ws == n.ws {
+		return e.stack, e.err
+	}
+	loc := URL(s.cfg.Bucket, o.key)
+	resp, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(o.key)})
+	if err != nil {
+		delete(s.cache, o.key)
+		return nil, s.inputErr(loc, "", describe(err, "reading state (GetObject)", s.cfg.Bucket))
+	}
+	defer resp.Body.Close()
+	st, err := tfstate.Decode(resp.Body, tfstate.DecodeOptions{
+		Source: s.name, Location: loc, Stack: n.name, Workspace: n.ws, SizeHint: max(aws.ToInt64(resp.ContentLength), 0),
+	})
+	if err != nil {
+		var re *tfstate.ReadError
+		if errors.As(err, &re) {
+			// The connection failed mid-body: try again next cycle.
+			delete(s.cache, o.key)
+			return nil, err
+		}
+		if errors.Is(err, tfstate.ErrEmptyState) {
+			// An empty object is a workspace without state yet.
+			st, err = &collectors.Stack{Name: n.name, Source: s.name, Location: loc, Workspace: n.ws}, nil
+		}
+	}
+	etag := aws.ToString(resp.ETag)
+	if etag == "" {
+		etag = o.etag
+	}
+	s.cache[o.key] = &entry{etag: etag, versionID: aws.ToString(resp.VersionId), name: n.name, ws: n.ws, stack: st, err: err}
+	return st, err
+}
+
+// isNotFound reports a missing object (HeadObject answers 404 without a
+// body, so the code is "NotFound"; GetObject says "NoSuchKey").
+func isNotFound(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "NotFound", "NoSuchKey":
+			return true
+		}
+	}
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound && !isCode(err, "NoSuchBucket")
+}
+
+func isCode(err error, code string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == code
+}
+
+// describe words an S3 failure with what was being done and a hint.
+func describe(err error, doing, bucket string) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+	code := ae.ErrorCode()
+	var hint string
+	switch code {
+	case "AccessDenied", "Forbidden", "AllAccessDisabled":
+		hint = fmt.Sprintf("access denied to bucket %q: the credentials need s3:ListBucket on the bucket, s3:GetObject on the states and, for SSE-KMS objects, kms:Decrypt on the key", bucket)
+	case "NoSuchBucket":
+		hint = fmt.Sprintf("bucket %q does not exist (check the name and region)", bucket)
+	case "NoSuchKey", "NotFound":
+		hint = "the object does not exist"
+	case "ExpiredToken", "TokenRefreshRequired", "RequestExpired":
+		hint = "the AWS credentials have expired: refresh them (or the role session)"
+	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken":
+		hint = "the AWS credentials were rejected: check the access key and secret"
+	case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+		hint = fmt.Sprintf("bucket %q is in another region: set region to the bucket's region", bucket)
+	case "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout":
+		hint = "S3 kept failing after retries"
+	default:
+		hint = "S3 refused the request"
+	}
+	return fmt.Errorf("%s: %s (%s): %w", doing, hint, code, err)
+}

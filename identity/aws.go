@@ -1,0 +1,989 @@
+package identity
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/driftwarden/driftwarden/model"
+)
+
+// Type is one row of the AWS identity table.
+type Type struct {
+	// Terraform is the Terraform resource type (aws_security_group).
+	Terraform string
+	// Config is the AWS Config / CloudFormation type (AWS::EC2::SecurityGroup);
+	// empty when neither has one.
+	Config string
+	// EventSource is the CloudTrail eventSource of the mutating calls.
+	EventSource string
+	// ARN is the canonical id template with {partition}, {region}, {account}
+	// and {id}; "{id}" alone means the native id is the ARN. Empty when the
+	// Terraform type exports no arn: the id is model.CanonicalID.
+	ARN string
+	// IDAttributes are the Terraform attributes forming the native id,
+	// joined with "/".
+	IDAttributes []string
+	// Parent is the Terraform type this one configures, if any
+	// (aws_s3_bucket for aws_s3_bucket_policy).
+	Parent string
+	// Events are the mutating events and where they carry the id.
+	Events []EventRule
+}
+
+// Change says what an event did to a resource.
+type Change string
+
+// Changes.
+const (
+	ChangeCreate Change = "create"
+	ChangeUpdate Change = "update"
+	ChangeDelete Change = "delete"
+)
+
+// EventRule describes a group of event names for one Type.
+type EventRule struct {
+	Names []string
+	// Locators are tried in order; the first that yields ids wins.
+	Locators []string
+	// Attributes are the Terraform attributes the events change; nil when
+	// unknown (or when ByRequest decides).
+	Attributes []string
+	// ByRequest maps a requestParameters key (top level, or one level inside
+	// a *Request wrapper) to the Terraform attribute it changes, for events
+	// whose changed attributes depend on the request (ModifyInstanceAttribute).
+	ByRequest map[string]string
+	Change    Change
+}
+
+// Record is the part of a CloudTrail record identity needs.
+type Record struct {
+	EventSource       string
+	EventName         string
+	Region            string
+	Account           string // recipientAccountId
+	RequestParameters map[string]any
+	ResponseElements  map[string]any
+	Resources         []RecordResource
+}
+
+// RecordResource is one element of a record's resources[].
+type RecordResource struct {
+	ARN       string
+	AccountID string
+	Type      string
+}
+
+// ResourceRef is one resource an event touched.
+type ResourceRef struct {
+	// TerraformType is empty for ARNs found generically whose type is unknown.
+	TerraformType string
+	// ID is the canonical id (ARN or model.CanonicalID form).
+	ID string
+	// Attributes are the Terraform attributes the event changes (nil: unknown).
+	Attributes []string
+	Change     Change
+}
+
+func ev(change Change, attrs []string, names []string, locators ...string) EventRule {
+	return EventRule{Names: names, Locators: locators, Attributes: attrs, Change: change}
+}
+
+func n(names ...string) []string { return names }
+func a(attrs ...string) []string { return attrs }
+
+var ec2InstanceAttrs = map[string]string{
+	"instanceType":                      "instance_type",
+	"disableApiTermination":             "disable_api_termination",
+	"disableApiStop":                    "disable_api_stop",
+	"groupSet":                          "vpc_security_group_ids",
+	"userData":                          "user_data",
+	"sourceDestCheck":                   "source_dest_check",
+	"ebsOptimized":                      "ebs_optimized",
+	"instanceInitiatedShutdownBehavior": "instance_initiated_shutdown_behavior",
+	"blockDeviceMapping":                "root_block_device",
+}
+
+var rdsInstanceAttrs = map[string]string{
+	"dBInstanceClass":         "instance_class",
+	"allocatedStorage":        "allocated_storage",
+	"publiclyAccessible":      "publicly_accessible",
+	"backupRetentionPeriod":   "backup_retention_period",
+	"multiAZ":                 "multi_az",
+	"engineVersion":           "engine_version",
+	"deletionProtection":      "deletion_protection",
+	"vpcSecurityGroupIds":     "vpc_security_group_ids",
+	"masterUserPassword":      "password",
+	"storageType":             "storage_type",
+	"iops":                    "iops",
+	"dBParameterGroupName":    "parameter_group_name",
+	"caCertificateIdentifier": "ca_cert_identifier",
+}
+
+var rdsClusterAttrs = map[string]string{
+	"engineVersion":         "engine_version",
+	"backupRetentionPeriod": "backup_retention_period",
+	"deletionProtection":    "deletion_protection",
+	"vpcSecurityGroupIds":   "vpc_security_group_ids",
+	"masterUserPassword":    "master_password",
+	"port":                  "port",
+	"preferredBackupWindow": "preferred_backup_window",
+}
+
+var lambdaConfigAttrs = map[string]string{
+	"role":        "role",
+	"handler":     "handler",
+	"runtime":     "runtime",
+	"timeout":     "timeout",
+	"memorySize":  "memory_size",
+	"environment": "environment",
+	"vpcConfig":   "vpc_config",
+	"layers":      "layers",
+	"description": "description",
+	"kMSKeyArn":   "kms_key_arn",
+}
+
+var snsAttrs = map[string]string{ // SetTopicAttributes attributeName values
+	"Policy":         "policy",
+	"DisplayName":    "display_name",
+	"KmsMasterKeyId": "kms_master_key_id",
+	"DeliveryPolicy": "delivery_policy",
+	"TracingConfig":  "tracing_config",
+}
+
+var sqsAttrs = map[string]string{ // SetQueueAttributes attributes keys
+	"Policy":                        "policy",
+	"VisibilityTimeout":             "visibility_timeout_seconds",
+	"MessageRetentionPeriod":        "message_retention_seconds",
+	"KmsMasterKeyId":                "kms_master_key_id",
+	"RedrivePolicy":                 "redrive_policy",
+	"DelaySeconds":                  "delay_seconds",
+	"MaximumMessageSize":            "max_message_size",
+	"ReceiveMessageWaitTimeSeconds": "receive_wait_time_seconds",
+	"SqsManagedSseEnabled":          "sqs_managed_sse_enabled",
+}
+
+// Types is the AWS identity table.
+var Types = []Type{
+	// ---- EC2 / VPC
+	{Terraform: "aws_security_group", Config: "AWS::EC2::SecurityGroup", EventSource: "ec2.amazonaws.com",
+		ARN: "arn:{partition}:ec2:{region}:{account}:security-group/{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateSecurityGroup"), "responseElements.groupId"),
+			ev(ChangeDelete, nil, n("DeleteSecurityGroup"), "requestParameters.groupId"),
+			ev(ChangeUpdate, a("ingress"), n("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress", "UpdateSecurityGroupRuleDescriptionsIngress"), "requestParameters.groupId"),
+			ev(ChangeUpdate, a("egress"), n("AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "UpdateSecurityGroupRuleDescriptionsEgress"), "requestParameters.groupId"),
+			ev(ChangeUpdate, a("ingress", "egress"), n("ModifySecurityGroupRules"), "requestParameters.ModifySecurityGroupRulesRequest.GroupId"),
+		}},
+	{Terraform: "aws_security_group_rule", EventSource: "ec2.amazonaws.com", Parent: "aws_security_group",
+		IDAttributes: a("security_group_id", "type"),
+		Events: []EventRule{
+			ev(ChangeUpdate, a("cidr_blocks", "from_port", "to_port", "protocol"), n("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress"), "requestParameters.groupId + =ingress"),
+			ev(ChangeUpdate, a("cidr_blocks", "from_port", "to_port", "protocol"), n("AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress"), "requestParameters.groupId + =egress"),
+			ev(ChangeUpdate, a("description"), n("UpdateSecurityGroupRuleDescriptionsIngress"), "requestParameters.groupId + =ingress"),
+			ev(ChangeUpdate, a("description"), n("UpdateSecurityGroupRuleDescriptionsEgress"), "requestParameters.groupId + =egress"),
+		}},
+	{Terraform: "aws_vpc_security_group_ingress_rule", Config: "AWS::EC2::SecurityGroupIngress", EventSource: "ec2.amazonaws.com", Parent: "aws_security_group",
+		ARN: "arn:{partition}:ec2:{region}:{account}:security-group-rule/{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("AuthorizeSecurityGroupIngress"), "responseElements.securityGroupRuleSet.items[].securityGroupRuleId"),
+			ev(ChangeDelete, nil, n("RevokeSecurityGroupIngress"), "requestParameters.securityGroupRuleIds.items[].securityGroupRuleId", "responseElements.revokedSecurityGroupRuleSet.items[].securityGroupRuleId"),
+			ev(ChangeUpdate, a("cidr_ipv4", "from_port", "to_port", "ip_protocol", "description"), n("ModifySecurityGroupRules"), "requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRuleId"),
+		}},
+	{Terraform: "aws_vpc_security_group_egress_rule", Config: "AWS::EC2::SecurityGroupEgress", EventSource: "ec2.amazonaws.com", Parent: "aws_security_group",
+		ARN: "arn:{partition}:ec2:{region}:{account}:security-group-rule/{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("AuthorizeSecurityGroupEgress"), "responseElements.securityGroupRuleSet.items[].securityGroupRuleId"),
+			ev(ChangeDelete, nil, n("RevokeSecurityGroupEgress"), "requestParameters.securityGroupRuleIds.items[].securityGroupRuleId", "responseElements.revokedSecurityGroupRuleSet.items[].securityGroupRuleId"),
+		}},
+	{Terraform: "aws_instance", Config: "AWS::EC2::Instance", EventSource: "ec2.amazonaws.com",
+		ARN: "arn:{partition}:ec2:{region}:{account}:instance/{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("RunInstances"), "responseElements.instancesSet.items[].instanceId"),
+			ev(ChangeDelete, nil, n("TerminateInstances"), "requestParameters.instancesSet.items[].instanceId"),
+			ev(ChangeUpdate, a("instance_state"), n("StopInstances", "StartInstances"), "requestParameters.instancesSet.items[].instanceId"),
+			{Names: n("ModifyInstanceAttribute"), Locators: []string{"requestParameters.instanceId"}, ByRequest: ec2InstanceAttrs, Change: ChangeUpdate},
+			ev(ChangeUpdate, a("metadata_options"), n("ModifyInstanceMetadataOptions"), "requestParameters.ModifyInstanceMetadataOptionsRequest.InstanceId", "requestParameters.instanceId"),
+			ev(ChangeUpdate, a("iam_instance_profile"), n("AssociateIamInstanceProfile", "ReplaceIamInstanceProfileAssociation"), "requestParameters.AssociateIamInstanceProfileRequest.InstanceId", "requestParameters.instanceId"),
+		}},
+	{Terraform: "aws_ebs_volume", Config: "AWS::EC2::Volume", EventSource: "ec2.amazonaws.com",
+		ARN: "arn:{partition}:ec2:{region}:{account}:volume/{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateVolume"), "responseElements.volumeId"),
+			ev(ChangeDelete, nil, n("DeleteVolume"), "requestParameters.volumeId"),
+			ev(ChangeUpdate, a("size", "type", "iops", "throughput"), n("ModifyVolume"), "requestParameters.ModifyVolumeRequest.VolumeId", "requestParameters.volumeId"),
+			ev(ChangeUpdate, nil, n("AttachVolume", "DetachVolume"), "requestParameters.volumeId"),
+		}},
+	{Terraform: "aws_vpc", Config: "AWS::EC2::VPC", EventSource: "ec2.amazonaws.com",
+		ARN: "arn:{partition}:ec2:{region}:{account}:vpc/{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateVpc"), "responseElements.vpc.vpcId"),
+			ev(ChangeDelete, nil, n("DeleteVpc"), "requestParameters.vpcId"),
+			{Names: n("ModifyVpcAttribute"), Locators: []string{"requestParameters.vpcId"}, Change: ChangeUpdate,
+				ByRequest: map[string]string{"enableDnsSupport": "enable_dns_support", "enableDnsHostnames": "enable_dns_hostnames"}},
+			ev(ChangeUpdate, a("cidr_block", "ipv6_cidr_block"), n("AssociateVpcCidrBlock", "DisassociateVpcCidrBlock"), "requestParameters.vpcId", "responseElements.AssociateVpcCidrBlockResponse.vpcId"),
+		}},
+	{Terraform: "aws_subnet", Config: "AWS::EC2::Subnet", EventSource: "ec2.amazonaws.com",
+		ARN: "arn:{partition}:ec2:{region}:{account}:subnet/{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateSubnet"), "responseElements.subnet.subnetId"),
+			ev(ChangeDelete, nil, n("DeleteSubnet"), "requestParameters.subnetId"),
+			{Names: n("ModifySubnetAttribute"), Locators: []string{"requestParameters.subnetId"}, Change: ChangeUpdate,
+				ByRequest: map[string]string{"mapPublicIpOnLaunch": "map_public_ip_on_launch", "assignIpv6AddressOnCreation": "assign_ipv6_address_on_creation"}},
+		}},
+	{Terraform: "aws_route_table", Config: "AWS::EC2::RouteTable", EventSource: "ec2.amazonaws.com",
+		ARN: "arn:{partition}:ec2:{region}:{account}:route-table/{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateRouteTable"), "responseElements.routeTable.routeTableId"),
+			ev(ChangeDelete, nil, n("DeleteRouteTable"), "requestParameters.routeTableId"),
+			ev(ChangeUpdate, a("route"), n("CreateRoute", "ReplaceRoute", "DeleteRoute"), "requestParameters.routeTableId"),
+			ev(ChangeUpdate, a("propagating_vgws"), n("EnableVgwRoutePropagation", "DisableVgwRoutePropagation"), "requestParameters.routeTableId"),
+		}},
+	{Terraform: "aws_network_acl", Config: "AWS::EC2::NetworkAcl", EventSource: "ec2.amazonaws.com",
+		ARN: "arn:{partition}:ec2:{region}:{account}:network-acl/{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateNetworkAcl"), "responseElements.networkAcl.networkAclId"),
+			ev(ChangeDelete, nil, n("DeleteNetworkAcl"), "requestParameters.networkAclId"),
+			{Names: n("CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry"), Locators: []string{"requestParameters.networkAclId"},
+				Change: ChangeUpdate, ByRequest: map[string]string{"egress": "egress|ingress"}},
+		}},
+	{Terraform: "aws_internet_gateway", Config: "AWS::EC2::InternetGateway", EventSource: "ec2.amazonaws.com",
+		ARN: "arn:{partition}:ec2:{region}:{account}:internet-gateway/{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateInternetGateway"), "responseElements.internetGateway.internetGatewayId"),
+			ev(ChangeDelete, nil, n("DeleteInternetGateway"), "requestParameters.internetGatewayId"),
+			ev(ChangeUpdate, a("vpc_id"), n("AttachInternetGateway", "DetachInternetGateway"), "requestParameters.internetGatewayId"),
+		}},
+	{Terraform: "aws_nat_gateway", Config: "AWS::EC2::NatGateway", EventSource: "ec2.amazonaws.com",
+		IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateNatGateway"), "responseElements.CreateNatGatewayResponse.natGateway.natGatewayId"),
+			ev(ChangeDelete, nil, n("DeleteNatGateway"), "requestParameters.DeleteNatGatewayRequest.NatGatewayId", "responseElements.DeleteNatGatewayResponse.natGatewayId"),
+		}},
+	// ---- S3
+	{Terraform: "aws_s3_bucket", Config: "AWS::S3::Bucket", EventSource: "s3.amazonaws.com",
+		ARN: "arn:{partition}:s3:::{id}", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateBucket"), "requestParameters.bucketName"),
+			ev(ChangeDelete, nil, n("DeleteBucket"), "requestParameters.bucketName"),
+			ev(ChangeUpdate, a("policy"), n("PutBucketPolicy", "DeleteBucketPolicy"), "requestParameters.bucketName"),
+			ev(ChangeUpdate, a("server_side_encryption_configuration"), n("PutBucketEncryption", "DeleteBucketEncryption"), "requestParameters.bucketName"),
+			ev(ChangeUpdate, a("versioning"), n("PutBucketVersioning"), "requestParameters.bucketName"),
+			ev(ChangeUpdate, a("acl", "grant"), n("PutBucketAcl"), "requestParameters.bucketName"),
+			ev(ChangeUpdate, a("tags"), n("PutBucketTagging", "DeleteBucketTagging"), "requestParameters.bucketName"),
+			ev(ChangeUpdate, a("logging"), n("PutBucketLogging"), "requestParameters.bucketName"),
+			ev(ChangeUpdate, a("lifecycle_rule"), n("PutBucketLifecycle", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle"), "requestParameters.bucketName"),
+			ev(ChangeUpdate, a("replication_configuration"), n("PutBucketReplication", "DeleteBucketReplication"), "requestParameters.bucketName"),
+			ev(ChangeUpdate, a("website"), n("PutBucketWebsite", "DeleteBucketWebsite"), "requestParameters.bucketName"),
+			ev(ChangeUpdate, a("cors_rule"), n("PutBucketCors", "DeleteBucketCors"), "requestParameters.bucketName"),
+		}},
+	{Terraform: "aws_s3_bucket_policy", EventSource: "s3.amazonaws.com", Parent: "aws_s3_bucket", IDAttributes: a("bucket"),
+		Events: []EventRule{
+			ev(ChangeUpdate, a("policy"), n("PutBucketPolicy"), "requestParameters.bucketName"),
+			ev(ChangeDelete, nil, n("DeleteBucketPolicy"), "requestParameters.bucketName"),
+		}},
+	{Terraform: "aws_s3_bucket_public_access_block", EventSource: "s3.amazonaws.com", Parent: "aws_s3_bucket", IDAttributes: a("bucket"),
+		Events: []EventRule{
+			ev(ChangeUpdate, a("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"), n("PutBucketPublicAccessBlock"), "requestParameters.bucketName"),
+			ev(ChangeDelete, nil, n("DeleteBucketPublicAccessBlock"), "requestParameters.bucketName"),
+		}},
+	{Terraform: "aws_s3_bucket_server_side_encryption_configuration", EventSource: "s3.amazonaws.com", Parent: "aws_s3_bucket", IDAttributes: a("bucket"),
+		Events: []EventRule{
+			ev(ChangeUpdate, a("rule"), n("PutBucketEncryption"), "requestParameters.bucketName"),
+			ev(ChangeDelete, nil, n("DeleteBucketEncryption"), "requestParameters.bucketName"),
+		}},
+	{Terraform: "aws_s3_bucket_versioning", EventSource: "s3.amazonaws.com", Parent: "aws_s3_bucket", IDAttributes: a("bucket"),
+		Events: []EventRule{
+			ev(ChangeUpdate, a("versioning_configuration"), n("PutBucketVersioning"), "requestParameters.bucketName"),
+		}},
+	{Terraform: "aws_s3_bucket_acl", EventSource: "s3.amazonaws.com", Parent: "aws_s3_bucket", IDAttributes: a("bucket"),
+		Events: []EventRule{
+			ev(ChangeUpdate, a("acl", "access_control_policy"), n("PutBucketAcl"), "requestParameters.bucketName"),
+		}},
+	// ---- IAM (global: events land in us-east-1; ARNs carry no region)
+	{Terraform: "aws_iam_role", Config: "AWS::IAM::Role", EventSource: "iam.amazonaws.com",
+		ARN: "arn:{partition}:iam::{account}:role/{id}", IDAttributes: a("name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateRole"), "responseElements.role.arn", "requestParameters.roleName"),
+			ev(ChangeDelete, nil, n("DeleteRole"), "requestParameters.roleName"),
+			ev(ChangeUpdate, a("assume_role_policy"), n("UpdateAssumeRolePolicy"), "requestParameters.roleName"),
+			ev(ChangeUpdate, a("inline_policy"), n("PutRolePolicy", "DeleteRolePolicy"), "requestParameters.roleName"),
+			ev(ChangeUpdate, a("managed_policy_arns"), n("AttachRolePolicy", "DetachRolePolicy"), "requestParameters.roleName"),
+			ev(ChangeUpdate, a("description", "max_session_duration"), n("UpdateRole", "UpdateRoleDescription"), "requestParameters.roleName"),
+			ev(ChangeUpdate, a("permissions_boundary"), n("PutRolePermissionsBoundary", "DeleteRolePermissionsBoundary"), "requestParameters.roleName"),
+			ev(ChangeUpdate, a("tags"), n("TagRole", "UntagRole"), "requestParameters.roleName"),
+		}},
+	{Terraform: "aws_iam_policy", Config: "AWS::IAM::Policy", EventSource: "iam.amazonaws.com",
+		ARN: "arn:{partition}:iam::{account}:policy/{id}", IDAttributes: a("arn"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreatePolicy"), "responseElements.policy.arn"),
+			ev(ChangeDelete, nil, n("DeletePolicy"), "requestParameters.policyArn"),
+			ev(ChangeUpdate, a("policy"), n("CreatePolicyVersion", "SetDefaultPolicyVersion", "DeletePolicyVersion"), "requestParameters.policyArn"),
+			ev(ChangeUpdate, a("tags"), n("TagPolicy", "UntagPolicy"), "requestParameters.policyArn"),
+		}},
+	{Terraform: "aws_iam_user", Config: "AWS::IAM::User", EventSource: "iam.amazonaws.com",
+		ARN: "arn:{partition}:iam::{account}:user/{id}", IDAttributes: a("name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateUser"), "responseElements.user.arn", "requestParameters.userName"),
+			ev(ChangeDelete, nil, n("DeleteUser"), "requestParameters.userName"),
+			ev(ChangeUpdate, a("name", "path"), n("UpdateUser"), "requestParameters.userName"),
+			ev(ChangeUpdate, a("permissions_boundary"), n("PutUserPermissionsBoundary", "DeleteUserPermissionsBoundary"), "requestParameters.userName"),
+			ev(ChangeUpdate, a("tags"), n("TagUser", "UntagUser"), "requestParameters.userName"),
+			ev(ChangeUpdate, nil, n("PutUserPolicy", "DeleteUserPolicy", "AttachUserPolicy", "DetachUserPolicy", "CreateLoginProfile", "UpdateLoginProfile", "DeleteLoginProfile"), "requestParameters.userName"),
+		}},
+	{Terraform: "aws_iam_group", Config: "AWS::IAM::Group", EventSource: "iam.amazonaws.com",
+		ARN: "arn:{partition}:iam::{account}:group/{id}", IDAttributes: a("name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateGroup"), "responseElements.group.arn", "requestParameters.groupName"),
+			ev(ChangeDelete, nil, n("DeleteGroup"), "requestParameters.groupName"),
+			ev(ChangeUpdate, a("name", "path"), n("UpdateGroup"), "requestParameters.groupName"),
+			ev(ChangeUpdate, nil, n("AddUserToGroup", "RemoveUserFromGroup", "PutGroupPolicy", "DeleteGroupPolicy", "AttachGroupPolicy", "DetachGroupPolicy"), "requestParameters.groupName"),
+		}},
+	{Terraform: "aws_iam_access_key", EventSource: "iam.amazonaws.com", Parent: "aws_iam_user", IDAttributes: a("id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateAccessKey"), "responseElements.accessKey.accessKeyId"),
+			ev(ChangeUpdate, a("status"), n("UpdateAccessKey"), "requestParameters.accessKeyId"),
+			ev(ChangeDelete, nil, n("DeleteAccessKey"), "requestParameters.accessKeyId"),
+		}},
+	{Terraform: "aws_iam_role_policy_attachment", EventSource: "iam.amazonaws.com", Parent: "aws_iam_role", IDAttributes: a("role", "policy_arn"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("AttachRolePolicy"), "requestParameters.roleName + requestParameters.policyArn"),
+			ev(ChangeDelete, nil, n("DetachRolePolicy"), "requestParameters.roleName + requestParameters.policyArn"),
+		}},
+	{Terraform: "aws_iam_user_policy_attachment", EventSource: "iam.amazonaws.com", Parent: "aws_iam_user", IDAttributes: a("user", "policy_arn"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("AttachUserPolicy"), "requestParameters.userName + requestParameters.policyArn"),
+			ev(ChangeDelete, nil, n("DetachUserPolicy"), "requestParameters.userName + requestParameters.policyArn"),
+		}},
+	{Terraform: "aws_iam_group_policy_attachment", EventSource: "iam.amazonaws.com", Parent: "aws_iam_group", IDAttributes: a("group", "policy_arn"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("AttachGroupPolicy"), "requestParameters.groupName + requestParameters.policyArn"),
+			ev(ChangeDelete, nil, n("DetachGroupPolicy"), "requestParameters.groupName + requestParameters.policyArn"),
+		}},
+	// ---- KMS
+	{Terraform: "aws_kms_key", Config: "AWS::KMS::Key", EventSource: "kms.amazonaws.com",
+		ARN: "arn:{partition}:kms:{region}:{account}:key/{id}", IDAttributes: a("key_id"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateKey"), "responseElements.keyMetadata.arn", "responseElements.keyMetadata.keyId"),
+			ev(ChangeDelete, a("deletion_window_in_days"), n("ScheduleKeyDeletion"), "requestParameters.keyId", "resources"),
+			ev(ChangeUpdate, a("deletion_window_in_days"), n("CancelKeyDeletion"), "requestParameters.keyId", "resources"),
+			ev(ChangeUpdate, a("policy"), n("PutKeyPolicy"), "requestParameters.keyId", "resources"),
+			ev(ChangeUpdate, a("is_enabled"), n("DisableKey", "EnableKey"), "requestParameters.keyId", "resources"),
+			ev(ChangeUpdate, a("enable_key_rotation"), n("EnableKeyRotation", "DisableKeyRotation"), "requestParameters.keyId", "resources"),
+			ev(ChangeUpdate, a("description"), n("UpdateKeyDescription"), "requestParameters.keyId", "resources"),
+			ev(ChangeUpdate, a("tags"), n("TagResource", "UntagResource"), "requestParameters.keyId", "resources"),
+		}},
+	// ---- RDS
+	{Terraform: "aws_db_instance", Config: "AWS::RDS::DBInstance", EventSource: "rds.amazonaws.com",
+		ARN: "arn:{partition}:rds:{region}:{account}:db:{id}", IDAttributes: a("identifier"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateDBInstance", "RestoreDBInstanceFromDBSnapshot", "RestoreDBInstanceToPointInTime"), "responseElements.dBInstanceArn", "requestParameters.dBInstanceIdentifier", "requestParameters.targetDBInstanceIdentifier"),
+			ev(ChangeDelete, nil, n("DeleteDBInstance"), "requestParameters.dBInstanceIdentifier"),
+			{Names: n("ModifyDBInstance"), Locators: []string{"requestParameters.dBInstanceIdentifier"}, ByRequest: rdsInstanceAttrs, Change: ChangeUpdate},
+			ev(ChangeUpdate, nil, n("RebootDBInstance", "StopDBInstance", "StartDBInstance"), "requestParameters.dBInstanceIdentifier"),
+		}},
+	{Terraform: "aws_rds_cluster", Config: "AWS::RDS::DBCluster", EventSource: "rds.amazonaws.com",
+		ARN: "arn:{partition}:rds:{region}:{account}:cluster:{id}", IDAttributes: a("cluster_identifier"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateDBCluster"), "responseElements.dBClusterArn", "requestParameters.dBClusterIdentifier"),
+			ev(ChangeDelete, nil, n("DeleteDBCluster"), "requestParameters.dBClusterIdentifier"),
+			{Names: n("ModifyDBCluster"), Locators: []string{"requestParameters.dBClusterIdentifier"}, ByRequest: rdsClusterAttrs, Change: ChangeUpdate},
+		}},
+	// ---- Lambda (event names carry an API version suffix, stripped by NormalizeEventName)
+	{Terraform: "aws_lambda_function", Config: "AWS::Lambda::Function", EventSource: "lambda.amazonaws.com",
+		ARN: "arn:{partition}:lambda:{region}:{account}:function:{id}", IDAttributes: a("function_name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateFunction"), "responseElements.functionArn", "requestParameters.functionName"),
+			ev(ChangeDelete, nil, n("DeleteFunction"), "requestParameters.functionName"),
+			ev(ChangeUpdate, a("filename", "s3_key", "image_uri", "source_code_hash"), n("UpdateFunctionCode"), "requestParameters.functionName"),
+			{Names: n("UpdateFunctionConfiguration"), Locators: []string{"requestParameters.functionName"}, ByRequest: lambdaConfigAttrs, Change: ChangeUpdate},
+			ev(ChangeUpdate, a("reserved_concurrent_executions"), n("PutFunctionConcurrency", "DeleteFunctionConcurrency"), "requestParameters.functionName"),
+		}},
+	// ---- ECS / EKS
+	{Terraform: "aws_ecs_cluster", Config: "AWS::ECS::Cluster", EventSource: "ecs.amazonaws.com",
+		ARN: "arn:{partition}:ecs:{region}:{account}:cluster/{id}", IDAttributes: a("name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateCluster"), "responseElements.cluster.clusterArn", "requestParameters.clusterName"),
+			ev(ChangeDelete, nil, n("DeleteCluster"), "requestParameters.cluster"),
+			ev(ChangeUpdate, a("setting", "configuration"), n("UpdateCluster", "UpdateClusterSettings"), "requestParameters.cluster"),
+			ev(ChangeUpdate, a("capacity_providers"), n("PutClusterCapacityProviders"), "requestParameters.cluster"),
+		}},
+	{Terraform: "aws_ecs_service", Config: "AWS::ECS::Service", EventSource: "ecs.amazonaws.com",
+		IDAttributes: a("id"), // the service ARN
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateService"), "responseElements.service.serviceArn"),
+			ev(ChangeUpdate, a("desired_count", "task_definition", "network_configuration", "capacity_provider_strategy"), n("UpdateService"), "responseElements.service.serviceArn"),
+			ev(ChangeDelete, nil, n("DeleteService"), "responseElements.service.serviceArn"),
+		}},
+	{Terraform: "aws_eks_cluster", Config: "AWS::EKS::Cluster", EventSource: "eks.amazonaws.com",
+		ARN: "arn:{partition}:eks:{region}:{account}:cluster/{id}", IDAttributes: a("name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateCluster"), "responseElements.cluster.arn", "requestParameters.name"),
+			ev(ChangeDelete, nil, n("DeleteCluster"), "requestParameters.name"),
+			ev(ChangeUpdate, a("vpc_config", "enabled_cluster_log_types", "access_config"), n("UpdateClusterConfig"), "requestParameters.name"),
+			ev(ChangeUpdate, a("version"), n("UpdateClusterVersion"), "requestParameters.name"),
+		}},
+	// ---- ELBv2
+	{Terraform: "aws_lb", Config: "AWS::ElasticLoadBalancingV2::LoadBalancer", EventSource: "elasticloadbalancing.amazonaws.com",
+		ARN: "{id}", IDAttributes: a("arn"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateLoadBalancer"), "responseElements.loadBalancers[].loadBalancerArn"),
+			ev(ChangeDelete, nil, n("DeleteLoadBalancer"), "requestParameters.loadBalancerArn"),
+			ev(ChangeUpdate, a("security_groups"), n("SetSecurityGroups"), "requestParameters.loadBalancerArn"),
+			ev(ChangeUpdate, a("subnets", "subnet_mapping"), n("SetSubnets"), "requestParameters.loadBalancerArn"),
+			ev(ChangeUpdate, a("access_logs", "idle_timeout", "deletion_protection", "drop_invalid_header_fields"), n("ModifyLoadBalancerAttributes"), "requestParameters.loadBalancerArn"),
+		}},
+	{Terraform: "aws_lb_listener", Config: "AWS::ElasticLoadBalancingV2::Listener", EventSource: "elasticloadbalancing.amazonaws.com",
+		ARN: "{id}", IDAttributes: a("arn"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateListener"), "responseElements.listeners[].listenerArn"),
+			ev(ChangeDelete, nil, n("DeleteListener"), "requestParameters.listenerArn"),
+			ev(ChangeUpdate, a("port", "protocol", "default_action", "certificate_arn", "ssl_policy"), n("ModifyListener"), "requestParameters.listenerArn"),
+		}},
+	// ---- CloudTrail / CloudWatch Logs
+	{Terraform: "aws_cloudtrail", Config: "AWS::CloudTrail::Trail", EventSource: "cloudtrail.amazonaws.com",
+		ARN: "arn:{partition}:cloudtrail:{region}:{account}:trail/{id}", IDAttributes: a("name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateTrail"), "responseElements.trailARN", "requestParameters.name"),
+			ev(ChangeDelete, nil, n("DeleteTrail"), "requestParameters.name"),
+			ev(ChangeUpdate, a("enable_logging"), n("StopLogging", "StartLogging"), "requestParameters.name"),
+			ev(ChangeUpdate, a("event_selector", "advanced_event_selector"), n("PutEventSelectors"), "requestParameters.trailName"),
+			ev(ChangeUpdate, a("insight_selector"), n("PutInsightSelectors"), "requestParameters.trailName"),
+			ev(ChangeUpdate, nil, n("UpdateTrail"), "responseElements.trailARN", "requestParameters.name"),
+		}},
+	{Terraform: "aws_cloudwatch_log_group", Config: "AWS::Logs::LogGroup", EventSource: "logs.amazonaws.com",
+		ARN: "arn:{partition}:logs:{region}:{account}:log-group:{id}", IDAttributes: a("name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateLogGroup"), "requestParameters.logGroupName"),
+			ev(ChangeDelete, nil, n("DeleteLogGroup"), "requestParameters.logGroupName"),
+			ev(ChangeUpdate, a("retention_in_days"), n("PutRetentionPolicy", "DeleteRetentionPolicy"), "requestParameters.logGroupName"),
+			ev(ChangeUpdate, a("kms_key_id"), n("AssociateKmsKey", "DisassociateKmsKey"), "requestParameters.logGroupName"),
+		}},
+	// ---- SNS / SQS / DynamoDB
+	{Terraform: "aws_sns_topic", Config: "AWS::SNS::Topic", EventSource: "sns.amazonaws.com",
+		ARN: "arn:{partition}:sns:{region}:{account}:{id}", IDAttributes: a("name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateTopic"), "responseElements.topicArn", "requestParameters.name"),
+			ev(ChangeDelete, nil, n("DeleteTopic"), "requestParameters.topicArn"),
+			{Names: n("SetTopicAttributes"), Locators: []string{"requestParameters.topicArn"}, ByRequest: snsAttrs, Change: ChangeUpdate},
+		}},
+	{Terraform: "aws_sqs_queue", Config: "AWS::SQS::Queue", EventSource: "sqs.amazonaws.com",
+		ARN: "arn:{partition}:sqs:{region}:{account}:{id}", IDAttributes: a("name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateQueue"), "requestParameters.queueName", "responseElements.queueUrl#last"),
+			ev(ChangeDelete, nil, n("DeleteQueue"), "requestParameters.queueUrl#last"),
+			{Names: n("SetQueueAttributes"), Locators: []string{"requestParameters.queueUrl#last"}, ByRequest: sqsAttrs, Change: ChangeUpdate},
+			ev(ChangeUpdate, a("tags"), n("TagQueue", "UntagQueue"), "requestParameters.queueUrl#last"),
+		}},
+	{Terraform: "aws_dynamodb_table", Config: "AWS::DynamoDB::Table", EventSource: "dynamodb.amazonaws.com",
+		ARN: "arn:{partition}:dynamodb:{region}:{account}:table/{id}", IDAttributes: a("name"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateTable"), "responseElements.tableDescription.tableArn", "requestParameters.tableName"),
+			ev(ChangeDelete, nil, n("DeleteTable"), "requestParameters.tableName"),
+			ev(ChangeUpdate, a("billing_mode", "read_capacity", "write_capacity", "global_secondary_index", "stream_enabled"), n("UpdateTable"), "requestParameters.tableName"),
+			ev(ChangeUpdate, a("point_in_time_recovery"), n("UpdateContinuousBackups"), "requestParameters.tableName"),
+			ev(ChangeUpdate, a("ttl"), n("UpdateTimeToLive"), "requestParameters.tableName"),
+		}},
+	// ---- Route 53 (global) / Secrets Manager
+	{Terraform: "aws_route53_record", Config: "AWS::Route53::RecordSet", EventSource: "route53.amazonaws.com",
+		IDAttributes: a("zone_id", "name", "type"), // joined with "_" like Terraform's id
+		Events: []EventRule{
+			ev(ChangeUpdate, a("records", "ttl", "alias"), n("ChangeResourceRecordSets"), "route53:changes"),
+		}},
+	{Terraform: "aws_secretsmanager_secret", Config: "AWS::SecretsManager::Secret", EventSource: "secretsmanager.amazonaws.com",
+		ARN: "arn:{partition}:secretsmanager:{region}:{account}:secret:{id}", IDAttributes: a("arn"),
+		Events: []EventRule{
+			ev(ChangeCreate, nil, n("CreateSecret"), "responseElements.arn", "responseElements.aRN", "requestParameters.name"),
+			ev(ChangeDelete, nil, n("DeleteSecret"), "requestParameters.secretId"),
+			ev(ChangeUpdate, a("description", "kms_key_id"), n("UpdateSecret"), "requestParameters.secretId"),
+			ev(ChangeUpdate, a("policy"), n("PutResourcePolicy", "DeleteResourcePolicy"), "requestParameters.secretId"),
+			ev(ChangeUpdate, a("rotation_rules", "rotation_lambda_arn"), n("RotateSecret", "CancelRotateSecret"), "requestParameters.secretId"),
+			ev(ChangeUpdate, a("tags"), n("TagResource", "UntagResource"), "requestParameters.secretId"),
+			ev(ChangeUpdate, nil, n("PutSecretValue", "UpdateSecretVersionStage"), "requestParameters.secretId"),
+		}},
+}
+
+type ruleRef struct {
+	typ  *Type
+	rule *EventRule
+}
+
+var (
+	byTerraform = map[string]*Type{}
+	byConfig    = map[string]*Type{}
+	byEvent     = map[string][]ruleRef{} // eventSource + " " + eventName
+	// arnPrefixes maps "service:resource-prefix" to the type owning it, for
+	// typing ARNs found generically.
+	arnIndex []arnKey
+)
+
+type arnKey struct {
+	prefix string // "arn:*:ec2:" ... normalised: service + ":" + literal resource prefix
+	svc    string
+	res    string
+	typ    *Type
+}
+
+func init() {
+	for i := range Types {
+		t := &Types[i]
+		byTerraform[t.Terraform] = t
+		if t.Config != "" {
+			byConfig[t.Config] = t
+		}
+		for j := range t.Events {
+			r := &t.Events[j]
+			for _, name := range r.Names {
+				k := t.EventSource + " " + name
+				byEvent[k] = append(byEvent[k], ruleRef{t, r})
+			}
+		}
+		if svc, res, ok := templateService(t.ARN); ok && t.Parent == "" {
+			arnIndex = append(arnIndex, arnKey{svc: svc, res: res, typ: t})
+		}
+	}
+	// Longest resource prefix first so security-group-rule/ wins over security-group/.
+	sort.SliceStable(arnIndex, func(i, j int) bool { return len(arnIndex[i].res) > len(arnIndex[j].res) })
+}
+
+// templateService returns the service and the literal resource prefix of an
+// ARN template (ec2, "security-group/").
+func templateService(tmpl string) (svc, res string, ok bool) {
+	parts := strings.SplitN(tmpl, ":", 6)
+	if len(parts) < 6 {
+		return "", "", false
+	}
+	res = parts[5]
+	if i := strings.Index(res, "{id}"); i >= 0 {
+		res = res[:i]
+	}
+	return parts[2], res, true
+}
+
+// ByTerraform returns the row for a Terraform type.
+func ByTerraform(typ string) (*Type, bool) {
+	t, ok := byTerraform[typ]
+	return t, ok
+}
+
+// ByConfig returns the row for an AWS Config / CloudFormation type.
+func ByConfig(typ string) (*Type, bool) {
+	t, ok := byConfig[typ]
+	return t, ok
+}
+
+// TerraformType maps an AWS Config type to a Terraform type ("" if unknown).
+func TerraformType(configType string) string {
+	if t, ok := byConfig[configType]; ok {
+		return t.Terraform
+	}
+	return ""
+}
+
+// ConfigType maps a Terraform type to its AWS Config type ("" if unknown).
+func ConfigType(terraformType string) string {
+	if t, ok := byTerraform[terraformType]; ok {
+		return t.Config
+	}
+	return ""
+}
+
+var apiVersionSuffix = regexp.MustCompile(`20\d{6}(v\d+)?$`)
+
+// NormalizeEventName strips the API version suffix some services append to
+// event names (Lambda's UpdateFunctionConfiguration20150331v2).
+func NormalizeEventName(name string) string {
+	if len(name) > 8 && name[len(name)-1] >= '0' && name[len(name)-1] <= '9' {
+		if loc := apiVersionSuffix.FindStringIndex(name); loc != nil && loc[0] > 0 {
+			return name[:loc[0]]
+		}
+	}
+	return name
+}
+
+// Canonical builds the canonical id of a resource of this type from its
+// native id. partition defaults to "aws". A native id that is already an
+// ARN is returned as it is for ARN rows.
+func (t *Type) Canonical(nativeID, region, account, partition string) string {
+	if nativeID == "" {
+		return ""
+	}
+	if t.ARN == "" {
+		if t.Terraform == "aws_route53_record" {
+			nativeID = strings.ReplaceAll(nativeID, "/", "_")
+		}
+		return model.CanonicalID("aws", t.Terraform, nativeID)
+	}
+	if strings.HasPrefix(nativeID, "arn:") {
+		return nativeID
+	}
+	if partition == "" {
+		partition = "aws"
+	}
+	return expand(t.ARN, partition, region, account, nativeID)
+}
+
+// expand fills an ARN template without building a Replacer per call.
+func expand(tmpl, partition, region, account, id string) string {
+	var b strings.Builder
+	b.Grow(len(tmpl) + len(id) + len(account) + len(region))
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		b.WriteString(tmpl[:i])
+		tmpl = tmpl[i:]
+		j := strings.IndexByte(tmpl, '}')
+		if j < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		switch tmpl[:j+1] {
+		case "{partition}":
+			b.WriteString(partition)
+		case "{region}":
+			b.WriteString(region)
+		case "{account}":
+			b.WriteString(account)
+		case "{id}":
+			b.WriteString(id)
+		default:
+			b.WriteString(tmpl[:j+1])
+		}
+		tmpl = tmpl[j+1:]
+	}
+}
+
+// ResourceID derives the canonical id of an applied or live resource of this
+// type from its Terraform attributes, in the same form EventResources uses.
+// It prefers the "arn" attribute for ARN rows.
+func (t *Type) ResourceID(attrs map[string]any, region, account string) string {
+	if t.ARN != "" {
+		if s, _ := attrs["arn"].(string); strings.HasPrefix(s, "arn:") {
+			return s
+		}
+	}
+	parts := make([]string, 0, len(t.IDAttributes))
+	for _, k := range t.IDAttributes {
+		s, _ := attrs[k].(string)
+		if s == "" {
+			return ""
+		}
+		if t.Terraform == "aws_route53_record" && k == "name" {
+			s = strings.ToLower(strings.TrimSuffix(s, "."))
+		}
+		parts = append(parts, s)
+	}
+	return t.Canonical(strings.Join(parts, "/"), region, account, "")
+}
+
+// SecretNameARN reports whether a Secrets Manager ARN built from a secret
+// name (without suffix) names the secret whose full ARN is full.
+func SecretNameARN(partial, full string) bool {
+	if partial == full {
+		return true
+	}
+	// Full ARNs end in "-" and six random characters.
+	return len(full) == len(partial)+7 && strings.HasPrefix(full, partial) && full[len(partial)] == '-'
+}
+
+// EventResources returns the resources a CloudTrail record touched: those the
+// identity table knows, with the attributes the event changes, then any other
+// ARN found in resources[], requestParameters or responseElements.
+func EventResources(rec *Record) []ResourceRef {
+	var out []ResourceRef
+	seen := map[string]int{}
+	add := func(ref ResourceRef) {
+		if ref.ID == "" {
+			return
+		}
+		if i, ok := seen[ref.ID]; ok {
+			if out[i].TerraformType == "" && ref.TerraformType != "" {
+				out[i] = ref
+			}
+			return
+		}
+		seen[ref.ID] = len(out)
+		out = append(out, ref)
+	}
+	name := NormalizeEventName(rec.EventName)
+	for _, rr := range byEvent[rec.EventSource+" "+name] {
+		attrs := rr.rule.Attributes
+		if rr.rule.ByRequest != nil {
+			attrs = requestAttributes(rr.rule.ByRequest, rec.RequestParameters)
+		}
+		for _, loc := range rr.rule.Locators {
+			ids := locate(loc, rec)
+			for _, id := range ids {
+				add(ResourceRef{TerraformType: rr.typ.Terraform, ID: rr.typ.canonicalFromEvent(id, rec), Attributes: attrs, Change: rr.rule.Change})
+			}
+			if len(ids) > 0 {
+				break
+			}
+		}
+	}
+	if rec.EventSource == "ec2.amazonaws.com" && (name == "CreateTags" || name == "DeleteTags") {
+		for _, id := range locate("requestParameters.resourcesSet.items[].resourceId", rec) {
+			if t := ec2TypeOf(id); t != nil {
+				add(ResourceRef{TerraformType: t.Terraform, ID: t.Canonical(id, rec.Region, rec.Account, ""), Attributes: []string{"tags"}, Change: ChangeUpdate})
+			}
+		}
+	}
+	for _, r := range rec.Resources {
+		if strings.HasPrefix(r.ARN, "arn:") {
+			add(genericRef(r.ARN))
+		}
+	}
+	var found []string
+	walkARNs(rec.RequestParameters, func(s string) { found = append(found, s) })
+	walkARNs(rec.ResponseElements, func(s string) { found = append(found, s) })
+	sort.Strings(found)
+	for _, s := range found {
+		add(genericRef(s))
+	}
+	return out
+}
+
+func (t *Type) canonicalFromEvent(id string, rec *Record) string {
+	if strings.HasPrefix(id, "arn:") {
+		if t.ARN != "" {
+			return normalizeARN(id)
+		}
+		return model.CanonicalID("aws", t.Terraform, id)
+	}
+	region := rec.Region
+	if !strings.Contains(t.ARN, "{region}") {
+		region = ""
+	}
+	return t.Canonical(id, region, rec.Account, partitionOf(rec))
+}
+
+func partitionOf(rec *Record) string {
+	switch {
+	case strings.HasPrefix(rec.Region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(rec.Region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+// normalizeARN removes the ":*" CloudTrail appends to log group ARNs so the
+// id equals Terraform's arn attribute.
+func normalizeARN(s string) string {
+	return strings.TrimSuffix(s, ":*")
+}
+
+// genericRef types an ARN through the table when its service and resource
+// prefix match a row.
+func genericRef(arn string) ResourceRef {
+	arn = normalizeARN(arn)
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 {
+		for _, k := range arnIndex {
+			if k.svc == parts[2] && k.res != "" && strings.HasPrefix(parts[5], k.res) {
+				return ResourceRef{TerraformType: k.typ.Terraform, ID: arn}
+			}
+		}
+		if parts[2] == "s3" && parts[3] == "" && parts[4] == "" && !strings.Contains(parts[5], "/") {
+			return ResourceRef{TerraformType: "aws_s3_bucket", ID: arn}
+		}
+	}
+	return ResourceRef{ID: arn}
+}
+
+var ec2Prefixes = map[string]string{
+	"sg-": "aws_security_group", "i-": "aws_instance", "vol-": "aws_ebs_volume", "vpc-": "aws_vpc",
+	"subnet-": "aws_subnet", "rtb-": "aws_route_table", "acl-": "aws_network_acl",
+	"igw-": "aws_internet_gateway", "nat-": "aws_nat_gateway", "sgr-": "aws_vpc_security_group_ingress_rule",
+}
+
+func ec2TypeOf(id string) *Type {
+	if i := strings.IndexByte(id, '-'); i > 0 {
+		if tf, ok := ec2Prefixes[id[:i+1]]; ok {
+			return byTerraform[tf]
+		}
+	}
+	return nil
+}
+
+// requestAttributes maps the request keys present to attributes.
+func requestAttributes(m map[string]string, req map[string]any) []string {
+	var out []string
+	addAttr := func(v string) {
+		for _, x := range out {
+			if x == v {
+				return
+			}
+		}
+		out = append(out, v)
+	}
+	visit := func(obj map[string]any) {
+		for k, v := range obj {
+			attr, ok := m[k]
+			if !ok {
+				continue
+			}
+			if i := strings.IndexByte(attr, '|'); i >= 0 { // "egress|ingress": boolean picks
+				if b, _ := v.(bool); b {
+					attr = attr[:i]
+				} else {
+					attr = attr[i+1:]
+				}
+			}
+			addAttr(attr)
+		}
+	}
+	visit(req)
+	// SetTopicAttributes names the attribute in a value; SetQueueAttributes
+	// nests keys under "attributes"; some APIs wrap in *Request.
+	if an, ok := req["attributeName"].(string); ok {
+		if attr, ok := m[an]; ok {
+			addAttr(attr)
+		}
+	}
+	for k, v := range req {
+		if obj, ok := v.(map[string]any); ok && (k == "attributes" || strings.HasSuffix(k, "Request")) {
+			visit(obj)
+		}
+	}
+	if req != nil {
+		if at, ok := req["attribute"].(string); ok { // ModifyInstanceAttribute attribute=instanceType form
+			if attr, ok := m[at]; ok {
+				addAttr(attr)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// locate evaluates a locator against a record.
+func locate(loc string, rec *Record) []string {
+	if loc == "route53:changes" {
+		return route53Records(rec)
+	}
+	if loc == "resources" {
+		var out []string
+		for _, r := range rec.Resources {
+			if r.ARN != "" {
+				out = append(out, r.ARN)
+			}
+		}
+		return out
+	}
+	if strings.Contains(loc, " + ") {
+		parts := strings.Split(loc, " + ")
+		vals := make([]string, 0, len(parts))
+		for _, p := range parts {
+			v := locate(p, rec)
+			if len(v) == 0 {
+				return nil
+			}
+			vals = append(vals, v[0])
+		}
+		return []string{strings.Join(vals, "/")}
+	}
+	if strings.HasPrefix(loc, "=") {
+		return []string{loc[1:]}
+	}
+	last := false
+	if strings.HasSuffix(loc, "#last") {
+		last, loc = true, strings.TrimSuffix(loc, "#last")
+	}
+	var root any
+	switch {
+	case strings.HasPrefix(loc, "requestParameters."):
+		root, loc = rec.RequestParameters, loc[len("requestParameters."):]
+	case strings.HasPrefix(loc, "responseElements."):
+		root, loc = rec.ResponseElements, loc[len("responseElements."):]
+	default:
+		return nil
+	}
+	var out []string
+	walkPath(root, strings.Split(loc, "."), func(v any) {
+		s, ok := v.(string)
+		if !ok || s == "" {
+			return
+		}
+		if last {
+			s = strings.TrimRight(s, "/")
+			if i := strings.LastIndexByte(s, '/'); i >= 0 {
+				s = s[i+1:]
+			}
+		}
+		out = append(out, s)
+	})
+	return out
+}
+
+func walkPath(v any, segs []string, fn func(any)) {
+	if len(segs) == 0 {
+		fn(v)
+		return
+	}
+	seg := segs[0]
+	arr := strings.HasSuffix(seg, "[]")
+	seg = strings.TrimSuffix(seg, "[]")
+	m, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	next, ok := m[seg]
+	if !ok {
+		return
+	}
+	if arr {
+		if list, ok := next.([]any); ok {
+			for _, e := range list {
+				walkPath(e, segs[1:], fn)
+			}
+			return
+		}
+		// A single element where an array was expected (XML-ish EC2 shapes).
+	}
+	walkPath(next, segs[1:], fn)
+}
+
+// route53Records yields zone_name_type keys of ChangeResourceRecordSets.
+func route53Records(rec *Record) []string {
+	zone, _ := rec.RequestParameters["hostedZoneId"].(string)
+	zone = strings.TrimPrefix(zone, "/hostedzone/")
+	if zone == "" {
+		return nil
+	}
+	var out []string
+	walkPath(rec.RequestParameters, []string{"changeBatch", "changes[]", "resourceRecordSet"}, func(v any) {
+		rs, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		name, _ := rs["name"].(string)
+		typ, _ := rs["type"].(string)
+		if name == "" || typ == "" {
+			return
+		}
+		out = append(out, zone+"_"+strings.ToLower(strings.TrimSuffix(name, "."))+"_"+typ)
+	})
+	return out
+}
+
+// walkARNs calls fn for every string value that looks like an ARN.
+func walkARNs(v any, fn func(string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			walkARNs(e, fn)
+		}
+	case []any:
+		for _, e := range x {
+			walkARNs(e, fn)
+		}
+	case string:
+		if strings.HasPrefix(x, "arn:") && strings.Count(x, ":") >= 5 {
+			fn(x)
+		}
+	}
+}

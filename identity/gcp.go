@@ -1,0 +1,746 @@
+package identity
+
+// GCP resource identity table.
+//
+// Every GCP resource has one canonical id in driftwarden: its Cloud Asset
+// Inventory full resource name (//compute.googleapis.com/projects/p/global/
+// firewalls/fw, //storage.googleapis.com/my-bucket). Each GCPType row says
+// how the three other names of the same resource map to it:
+//
+//   - the Terraform id attribute of the google provider (TerraformIDs,
+//     patterns such as "projects/{project}/global/firewalls/{name}" or just
+//     "{name}" for buckets), with Attrs naming the Terraform attributes that
+//     fill the pattern's variables when the id alone does not;
+//   - the Cloud Audit Logs protoPayload.resourceName (AuditNames, e.g.
+//     "projects/_/buckets/{name}"); variables absent from the resource name
+//     (DNS logs "managedZones/z" without the project) are taken from the
+//     LogEntry's resource.labels (project_id, zone, location, region);
+//   - the CAI asset type and full name (AssetType, CAIName).
+//
+// Patterns are "/"-separated segments; "{var}" matches exactly one
+// segment. Methods lists the audit methodNames (version prefixes such as
+// "v1."/"beta." of compute methods removed) that mutate the resource, with
+// the Terraform attributes each changes where that is known (nil = any).
+//
+// IAM resources (google_*_iam_policy, _binding, _member) have no CAI name of
+// their own: their canonical ids are the parent's canonical id followed by
+// "/iamPolicy", "/iamPolicy/<role>" (binding) and
+// "/iamPolicy/<role>/members/<member>" (member). An audit SetIamPolicy event
+// names the parent and parent+"/iamPolicy" (GCPEventResources), which is a
+// prefix of every binding and member id of that parent.
+//
+// Known limits: Cloud SQL, service-account and project names in CAI use the
+// project id here; CAI itself names projects by number
+// (//cloudresourcemanager.googleapis.com/projects/123) and service accounts
+// by unique id, so the CAI collector re-keys those assets from their
+// resource data (projectId, email). A Cloud Run v1 audit resourceName
+// (namespaces/p/services/s) has no location; it comes from resource.labels.
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// GCPOp is what a method does to the resource.
+type GCPOp string
+
+// GCP method operations.
+const (
+	GCPCreate GCPOp = "create"
+	GCPUpdate GCPOp = "update"
+	GCPDelete GCPOp = "delete"
+	GCPSetIAM GCPOp = "set_iam_policy"
+)
+
+// GCPIAMKind says whether a row is an IAM resource and which.
+type GCPIAMKind string
+
+// IAM resource kinds.
+const (
+	GCPIAMNone    GCPIAMKind = ""
+	GCPIAMPolicy  GCPIAMKind = "policy"
+	GCPIAMBinding GCPIAMKind = "binding"
+	GCPIAMMember  GCPIAMKind = "member"
+)
+
+// GCPMethod is one mutating audit method.
+type GCPMethod struct {
+	// Name is the methodName with any "v1."/"beta."/"alpha." prefix removed.
+	Name string
+	Op   GCPOp
+	// Attributes are the Terraform attributes the method changes; nil means
+	// unknown (any attribute may have changed).
+	Attributes []string
+}
+
+// GCPType is one row of the GCP identity table.
+type GCPType struct {
+	Terraform string
+	// AssetType is the CAI asset type (storage.googleapis.com/Bucket); for
+	// IAM rows, the asset type whose IAM policy it is.
+	AssetType string
+	// Service is the audit log serviceName.
+	Service string
+	// CAIName is the pattern of the CAI full resource name (canonical id).
+	CAIName string
+	// AuditNames are patterns of protoPayload.resourceName.
+	AuditNames []string
+	// TerraformIDs are patterns of the google provider's id attribute.
+	TerraformIDs []string
+	// Attrs maps pattern variables to Terraform attributes used when the id
+	// does not provide them.
+	Attrs map[string]string
+	// Methods mutating the resource.
+	Methods []GCPMethod
+	// IAM marks IAM rows; Parent is then the Terraform type whose policy it
+	// is and ParentAttr the attribute naming that parent.
+	IAM        GCPIAMKind
+	Parent     string
+	ParentAttr string
+}
+
+// Lists of commonly changed attributes.
+var (
+	gcpLabels = []string{"labels"}
+)
+
+func gcpCRUD(prefix, create, update, del string) []GCPMethod {
+	var out []GCPMethod
+	for _, m := range strings.Split(create, ",") {
+		if m != "" {
+			out = append(out, GCPMethod{Name: prefix + m, Op: GCPCreate})
+		}
+	}
+	for _, m := range strings.Split(update, ",") {
+		if m != "" {
+			out = append(out, GCPMethod{Name: prefix + m, Op: GCPUpdate})
+		}
+	}
+	for _, m := range strings.Split(del, ",") {
+		if m != "" {
+			out = append(out, GCPMethod{Name: prefix + m, Op: GCPDelete})
+		}
+	}
+	return out
+}
+
+func gcpWith(ms []GCPMethod, extra ...GCPMethod) []GCPMethod { return append(ms, extra...) }
+
+func gcpUpd(name string, attrs ...string) GCPMethod {
+	return GCPMethod{Name: name, Op: GCPUpdate, Attributes: attrs}
+}
+
+func gcpSetIAMMethods(names ...string) []GCPMethod {
+	out := make([]GCPMethod, len(names))
+	for i, n := range names {
+		out[i] = GCPMethod{Name: n, Op: GCPSetIAM}
+	}
+	return out
+}
+
+// gcpIAMRows builds the policy, binding and member rows of a parent type.
+func gcpIAMRows(prefix, parent, parentAttr string, methods []GCPMethod) []GCPType {
+	p := gcpByTerraformMust(parent)
+	var out []GCPType
+	for _, k := range []GCPIAMKind{GCPIAMPolicy, GCPIAMBinding, GCPIAMMember} {
+		out = append(out, GCPType{
+			Terraform: prefix + "_iam_" + string(k), AssetType: p.AssetType, Service: p.Service,
+			CAIName: p.CAIName, AuditNames: p.AuditNames, Methods: methods,
+			IAM: k, Parent: parent, ParentAttr: parentAttr,
+		})
+	}
+	return out
+}
+
+var gcpBase = []GCPType{
+	{
+		Terraform: "google_storage_bucket", AssetType: "storage.googleapis.com/Bucket", Service: "storage.googleapis.com",
+		CAIName: "//storage.googleapis.com/{name}", AuditNames: []string{"projects/_/buckets/{name}"},
+		TerraformIDs: []string{"{name}"}, Attrs: map[string]string{"name": "name"},
+		Methods: gcpWith(gcpCRUD("", "storage.buckets.create", "storage.buckets.update,storage.buckets.patch", "storage.buckets.delete")),
+	},
+	{
+		Terraform: "google_compute_instance", AssetType: "compute.googleapis.com/Instance", Service: "compute.googleapis.com",
+		CAIName:      "//compute.googleapis.com/projects/{project}/zones/{zone}/instances/{name}",
+		AuditNames:   []string{"projects/{project}/zones/{zone}/instances/{name}"},
+		TerraformIDs: []string{"projects/{project}/zones/{zone}/instances/{name}"},
+		Attrs:        map[string]string{"project": "project", "zone": "zone", "name": "name"},
+		Methods: gcpWith(gcpCRUD("compute.instances.", "insert", "update", "delete"),
+			gcpUpd("compute.instances.setLabels", "labels"),
+			gcpUpd("compute.instances.setMachineType", "machine_type"),
+			gcpUpd("compute.instances.setMetadata", "metadata"),
+			gcpUpd("compute.instances.setTags", "tags"),
+			gcpUpd("compute.instances.setServiceAccount", "service_account"),
+			gcpUpd("compute.instances.setDeletionProtection", "deletion_protection"),
+			gcpUpd("compute.instances.setMinCpuPlatform", "min_cpu_platform"),
+			gcpUpd("compute.instances.setScheduling", "scheduling"),
+			gcpUpd("compute.instances.setShieldedInstanceIntegrityPolicy", "shielded_instance_config"),
+			gcpUpd("compute.instances.updateShieldedInstanceConfig", "shielded_instance_config"),
+			gcpUpd("compute.instances.attachDisk", "attached_disk"),
+			gcpUpd("compute.instances.detachDisk", "attached_disk"),
+			gcpUpd("compute.instances.addAccessConfig", "network_interface"),
+			gcpUpd("compute.instances.deleteAccessConfig", "network_interface"),
+			gcpUpd("compute.instances.updateNetworkInterface", "network_interface"),
+			gcpUpd("compute.instances.stop", "desired_status", "current_status"),
+			gcpUpd("compute.instances.start", "desired_status", "current_status"),
+		),
+	},
+	{
+		Terraform: "google_compute_disk", AssetType: "compute.googleapis.com/Disk", Service: "compute.googleapis.com",
+		CAIName:      "//compute.googleapis.com/projects/{project}/zones/{zone}/disks/{name}",
+		AuditNames:   []string{"projects/{project}/zones/{zone}/disks/{name}"},
+		TerraformIDs: []string{"projects/{project}/zones/{zone}/disks/{name}"},
+		Attrs:        map[string]string{"project": "project", "zone": "zone", "name": "name"},
+		Methods: gcpWith(gcpCRUD("compute.disks.", "insert", "update", "delete"),
+			gcpUpd("compute.disks.resize", "size"), gcpUpd("compute.disks.setLabels", gcpLabels...),
+			gcpUpd("compute.disks.addResourcePolicies", "resource_policies"), gcpUpd("compute.disks.removeResourcePolicies", "resource_policies")),
+	},
+	{
+		Terraform: "google_compute_firewall", AssetType: "compute.googleapis.com/Firewall", Service: "compute.googleapis.com",
+		CAIName:      "//compute.googleapis.com/projects/{project}/global/firewalls/{name}",
+		AuditNames:   []string{"projects/{project}/global/firewalls/{name}"},
+		TerraformIDs: []string{"projects/{project}/global/firewalls/{name}"},
+		Attrs:        map[string]string{"project": "project", "name": "name"},
+		Methods:      gcpCRUD("compute.firewalls.", "insert", "patch,update", "delete"),
+	},
+	{
+		Terraform: "google_compute_network", AssetType: "compute.googleapis.com/Network", Service: "compute.googleapis.com",
+		CAIName:      "//compute.googleapis.com/projects/{project}/global/networks/{name}",
+		AuditNames:   []string{"projects/{project}/global/networks/{name}"},
+		TerraformIDs: []string{"projects/{project}/global/networks/{name}"},
+		Attrs:        map[string]string{"project": "project", "name": "name"},
+		Methods: gcpWith(gcpCRUD("compute.networks.", "insert", "patch,update", "delete"),
+			gcpUpd("compute.networks.addPeering", "peering"), gcpUpd("compute.networks.removePeering", "peering"),
+			gcpUpd("compute.networks.switchToCustomMode", "auto_create_subnetworks")),
+	},
+	{
+		Terraform: "google_compute_subnetwork", AssetType: "compute.googleapis.com/Subnetwork", Service: "compute.googleapis.com",
+		CAIName:      "//compute.googleapis.com/projects/{project}/regions/{region}/subnetworks/{name}",
+		AuditNames:   []string{"projects/{project}/regions/{region}/subnetworks/{name}"},
+		TerraformIDs: []string{"projects/{project}/regions/{region}/subnetworks/{name}"},
+		Attrs:        map[string]string{"project": "project", "region": "region", "name": "name"},
+		Methods: gcpWith(gcpCRUD("compute.subnetworks.", "insert", "patch", "delete"),
+			gcpUpd("compute.subnetworks.expandIpCidrRange", "ip_cidr_range"),
+			gcpUpd("compute.subnetworks.setPrivateIpGoogleAccess", "private_ip_google_access")),
+	},
+	{
+		Terraform: "google_compute_router", AssetType: "compute.googleapis.com/Router", Service: "compute.googleapis.com",
+		CAIName:      "//compute.googleapis.com/projects/{project}/regions/{region}/routers/{name}",
+		AuditNames:   []string{"projects/{project}/regions/{region}/routers/{name}"},
+		TerraformIDs: []string{"projects/{project}/regions/{region}/routers/{name}"},
+		Attrs:        map[string]string{"project": "project", "region": "region", "name": "name"},
+		Methods:      gcpCRUD("compute.routers.", "insert", "patch,update", "delete"),
+	},
+	{
+		Terraform: "google_compute_address", AssetType: "compute.googleapis.com/Address", Service: "compute.googleapis.com",
+		CAIName:      "//compute.googleapis.com/projects/{project}/regions/{region}/addresses/{name}",
+		AuditNames:   []string{"projects/{project}/regions/{region}/addresses/{name}"},
+		TerraformIDs: []string{"projects/{project}/regions/{region}/addresses/{name}"},
+		Attrs:        map[string]string{"project": "project", "region": "region", "name": "name"},
+		Methods:      gcpWith(gcpCRUD("compute.addresses.", "insert", "", "delete"), gcpUpd("compute.addresses.setLabels", gcpLabels...)),
+	},
+	{
+		Terraform: "google_project", AssetType: "cloudresourcemanager.googleapis.com/Project", Service: "cloudresourcemanager.googleapis.com",
+		CAIName: "//cloudresourcemanager.googleapis.com/projects/{project}", AuditNames: []string{"projects/{project}"},
+		TerraformIDs: []string{"projects/{project}", "{project}"}, Attrs: map[string]string{"project": "project_id"},
+		Methods: gcpCRUD("", "CreateProject", "UpdateProject", "DeleteProject"),
+	},
+	{
+		Terraform: "google_service_account", AssetType: "iam.googleapis.com/ServiceAccount", Service: "iam.googleapis.com",
+		CAIName:      "//iam.googleapis.com/projects/{project}/serviceAccounts/{email}",
+		AuditNames:   []string{"projects/{project}/serviceAccounts/{email}"},
+		TerraformIDs: []string{"projects/{project}/serviceAccounts/{email}"},
+		Attrs:        map[string]string{"project": "project", "email": "email"},
+		Methods: gcpCRUD("google.iam.admin.v1.", "CreateServiceAccount", "UpdateServiceAccount,PatchServiceAccount,EnableServiceAccount,DisableServiceAccount",
+			"DeleteServiceAccount"),
+	},
+	{
+		Terraform: "google_service_account_key", AssetType: "iam.googleapis.com/ServiceAccountKey", Service: "iam.googleapis.com",
+		CAIName:      "//iam.googleapis.com/projects/{project}/serviceAccounts/{email}/keys/{key}",
+		AuditNames:   []string{"projects/{project}/serviceAccounts/{email}/keys/{key}"},
+		TerraformIDs: []string{"projects/{project}/serviceAccounts/{email}/keys/{key}"},
+		Methods:      gcpCRUD("google.iam.admin.v1.", "CreateServiceAccountKey,UploadServiceAccountKey", "DisableServiceAccountKey,EnableServiceAccountKey", "DeleteServiceAccountKey"),
+	},
+	{
+		Terraform: "google_kms_key_ring", AssetType: "cloudkms.googleapis.com/KeyRing", Service: "cloudkms.googleapis.com",
+		CAIName:      "//cloudkms.googleapis.com/projects/{project}/locations/{location}/keyRings/{name}",
+		AuditNames:   []string{"projects/{project}/locations/{location}/keyRings/{name}"},
+		TerraformIDs: []string{"projects/{project}/locations/{location}/keyRings/{name}"},
+		Attrs:        map[string]string{"project": "project", "location": "location", "name": "name"},
+		Methods:      gcpCRUD("", "CreateKeyRing", "", ""),
+	},
+	{
+		Terraform: "google_kms_crypto_key", AssetType: "cloudkms.googleapis.com/CryptoKey", Service: "cloudkms.googleapis.com",
+		CAIName:      "//cloudkms.googleapis.com/projects/{project}/locations/{location}/keyRings/{ring}/cryptoKeys/{name}",
+		AuditNames:   []string{"projects/{project}/locations/{location}/keyRings/{ring}/cryptoKeys/{name}"},
+		TerraformIDs: []string{"projects/{project}/locations/{location}/keyRings/{ring}/cryptoKeys/{name}"},
+		Methods: gcpWith(gcpCRUD("", "CreateCryptoKey", "UpdateCryptoKey", ""),
+			gcpUpd("UpdateCryptoKeyPrimaryVersion", "primary"),
+			gcpUpd("CreateCryptoKeyVersion", "primary"),
+			gcpUpd("DestroyCryptoKeyVersion", "primary")),
+	},
+	{
+		Terraform: "google_sql_database_instance", AssetType: "sqladmin.googleapis.com/Instance", Service: "cloudsql.googleapis.com",
+		CAIName:      "//cloudsql.googleapis.com/projects/{project}/instances/{name}",
+		AuditNames:   []string{"projects/{project}/instances/{name}"},
+		TerraformIDs: []string{"projects/{project}/instances/{name}", "{name}"},
+		Attrs:        map[string]string{"project": "project", "name": "name"},
+		Methods:      gcpCRUD("cloudsql.instances.", "create,clone", "update,patch", "delete"),
+	},
+	{
+		Terraform: "google_container_cluster", AssetType: "container.googleapis.com/Cluster", Service: "container.googleapis.com",
+		CAIName: "//container.googleapis.com/projects/{project}/locations/{location}/clusters/{name}",
+		AuditNames: []string{"projects/{project}/locations/{location}/clusters/{name}",
+			"projects/{project}/zones/{location}/clusters/{name}"},
+		TerraformIDs: []string{"projects/{project}/locations/{location}/clusters/{name}"},
+		Attrs:        map[string]string{"project": "project", "location": "location", "name": "name"},
+		Methods: gcpWith(gcpCRUD("google.container.v1.ClusterManager.", "CreateCluster", "UpdateCluster,SetLegacyAbac,SetNetworkPolicy,SetMaintenancePolicy,SetLoggingService,SetMonitoringService,SetAddonsConfig,SetLocations,UpdateMaster,SetMasterAuth", "DeleteCluster"),
+			gcpUpd("google.container.v1.ClusterManager.SetLabels", "resource_labels")),
+	},
+	{
+		Terraform: "google_container_node_pool", AssetType: "container.googleapis.com/NodePool", Service: "container.googleapis.com",
+		CAIName: "//container.googleapis.com/projects/{project}/locations/{location}/clusters/{cluster}/nodePools/{name}",
+		AuditNames: []string{"projects/{project}/locations/{location}/clusters/{cluster}/nodePools/{name}",
+			"projects/{project}/zones/{location}/clusters/{cluster}/nodePools/{name}"},
+		TerraformIDs: []string{"projects/{project}/locations/{location}/clusters/{cluster}/nodePools/{name}"},
+		Attrs:        map[string]string{"project": "project", "location": "location", "cluster": "cluster", "name": "name"},
+		Methods: gcpWith(gcpCRUD("google.container.v1.ClusterManager.", "CreateNodePool", "UpdateNodePool,SetNodePoolManagement", "DeleteNodePool"),
+			gcpUpd("google.container.v1.ClusterManager.SetNodePoolSize", "node_count"),
+			gcpUpd("google.container.v1.ClusterManager.SetNodePoolAutoscaling", "autoscaling")),
+	},
+	{
+		Terraform: "google_pubsub_topic", AssetType: "pubsub.googleapis.com/Topic", Service: "pubsub.googleapis.com",
+		CAIName:      "//pubsub.googleapis.com/projects/{project}/topics/{name}",
+		AuditNames:   []string{"projects/{project}/topics/{name}"},
+		TerraformIDs: []string{"projects/{project}/topics/{name}"},
+		Attrs:        map[string]string{"project": "project", "name": "name"},
+		Methods:      gcpCRUD("google.pubsub.v1.Publisher.", "CreateTopic", "UpdateTopic", "DeleteTopic"),
+	},
+	{
+		Terraform: "google_pubsub_subscription", AssetType: "pubsub.googleapis.com/Subscription", Service: "pubsub.googleapis.com",
+		CAIName:      "//pubsub.googleapis.com/projects/{project}/subscriptions/{name}",
+		AuditNames:   []string{"projects/{project}/subscriptions/{name}"},
+		TerraformIDs: []string{"projects/{project}/subscriptions/{name}"},
+		Attrs:        map[string]string{"project": "project", "name": "name"},
+		Methods: gcpWith(gcpCRUD("google.pubsub.v1.Subscriber.", "CreateSubscription", "UpdateSubscription", "DeleteSubscription"),
+			gcpUpd("google.pubsub.v1.Subscriber.ModifyPushConfig", "push_config")),
+	},
+	{
+		Terraform: "google_bigquery_dataset", AssetType: "bigquery.googleapis.com/Dataset", Service: "bigquery.googleapis.com",
+		CAIName:      "//bigquery.googleapis.com/projects/{project}/datasets/{name}",
+		AuditNames:   []string{"projects/{project}/datasets/{name}"},
+		TerraformIDs: []string{"projects/{project}/datasets/{name}"},
+		Attrs:        map[string]string{"project": "project", "name": "dataset_id"},
+		Methods: gcpWith(gcpCRUD("google.cloud.bigquery.v2.DatasetService.", "InsertDataset", "UpdateDataset,PatchDataset", "DeleteDataset"),
+			gcpCRUD("datasetservice.", "insert", "update,patch", "delete")...),
+	},
+	{
+		Terraform: "google_cloud_run_service", AssetType: "run.googleapis.com/Service", Service: "run.googleapis.com",
+		CAIName:      "//run.googleapis.com/projects/{project}/locations/{location}/services/{name}",
+		AuditNames:   []string{"namespaces/{project}/services/{name}", "projects/{project}/locations/{location}/services/{name}"},
+		TerraformIDs: []string{"locations/{location}/namespaces/{project}/services/{name}"},
+		Attrs:        map[string]string{"project": "project", "location": "location", "name": "name"},
+		Methods: gcpWith(gcpCRUD("google.cloud.run.v1.Services.", "CreateService", "ReplaceService", "DeleteService"),
+			gcpCRUD("google.cloud.run.v2.Services.", "CreateService", "UpdateService", "DeleteService")...),
+	},
+	{
+		Terraform: "google_cloud_run_v2_service", AssetType: "run.googleapis.com/Service", Service: "run.googleapis.com",
+		CAIName:      "//run.googleapis.com/projects/{project}/locations/{location}/services/{name}",
+		AuditNames:   []string{"projects/{project}/locations/{location}/services/{name}", "namespaces/{project}/services/{name}"},
+		TerraformIDs: []string{"projects/{project}/locations/{location}/services/{name}"},
+		Attrs:        map[string]string{"project": "project", "location": "location", "name": "name"},
+		Methods: gcpWith(gcpCRUD("google.cloud.run.v2.Services.", "CreateService", "UpdateService", "DeleteService"),
+			gcpCRUD("google.cloud.run.v1.Services.", "CreateService", "ReplaceService", "DeleteService")...),
+	},
+	{
+		Terraform: "google_dns_managed_zone", AssetType: "dns.googleapis.com/ManagedZone", Service: "dns.googleapis.com",
+		CAIName:      "//dns.googleapis.com/projects/{project}/managedZones/{name}",
+		AuditNames:   []string{"projects/{project}/managedZones/{name}", "managedZones/{name}"},
+		TerraformIDs: []string{"projects/{project}/managedZones/{name}"},
+		Attrs:        map[string]string{"project": "project", "name": "name"},
+		Methods:      gcpCRUD("dns.managedZones.", "create", "patch,update", "delete"),
+	},
+	{
+		// Record sets change through dns.changes.create on their zone: the
+		// audit event names the zone, so attribution works at zone level
+		// (GCPEventResources adds the zone's id; record set ids start with it).
+		Terraform: "google_dns_record_set", AssetType: "dns.googleapis.com/ResourceRecordSet", Service: "dns.googleapis.com",
+		CAIName:      "//dns.googleapis.com/projects/{project}/managedZones/{zone}/rrsets/{name}/{type}",
+		AuditNames:   []string{"projects/{project}/managedZones/{zone}/rrsets/{name}/{type}"},
+		TerraformIDs: []string{"projects/{project}/managedZones/{zone}/rrsets/{name}/{type}"},
+		Attrs:        map[string]string{"project": "project", "zone": "managed_zone", "name": "name", "type": "type"},
+		Methods:      gcpCRUD("dns.resourceRecordSets.", "create", "patch", "delete"),
+	},
+}
+
+// GCPTypes is the table: one row per Terraform type.
+var GCPTypes = func() []GCPType {
+	rows := append([]GCPType(nil), gcpBase...)
+	gcpIndex(rows)
+	rows = append(rows, gcpIAMRows("google_storage_bucket", "google_storage_bucket", "bucket",
+		gcpSetIAMMethods("storage.setIamPermissions", "SetIamPolicy"))...)
+	rows = append(rows, gcpIAMRows("google_project", "google_project", "project",
+		gcpSetIAMMethods("SetIamPolicy"))...)
+	rows = append(rows, gcpIAMRows("google_pubsub_topic", "google_pubsub_topic", "topic",
+		gcpSetIAMMethods("google.iam.v1.IAMPolicy.SetIamPolicy", "SetIamPolicy"))...)
+	rows = append(rows, gcpIAMRows("google_service_account", "google_service_account", "service_account_id",
+		gcpSetIAMMethods("google.iam.admin.v1.SetIAMPolicy", "SetIamPolicy"))...)
+	rows = append(rows, gcpIAMRows("google_kms_crypto_key", "google_kms_crypto_key", "crypto_key_id",
+		gcpSetIAMMethods("SetIamPolicy"))...)
+	gcpIndex(rows)
+	return rows
+}()
+
+var (
+	gcpByTF    map[string]*GCPType
+	gcpByAsset map[string][]*GCPType
+	gcpBySvc   map[string][]*GCPType
+)
+
+func gcpIndex(rows []GCPType) {
+	gcpByTF = map[string]*GCPType{}
+	gcpByAsset = map[string][]*GCPType{}
+	gcpBySvc = map[string][]*GCPType{}
+	for i := range rows {
+		r := &rows[i]
+		gcpByTF[r.Terraform] = r
+		if r.IAM == GCPIAMNone {
+			gcpByAsset[r.AssetType] = append(gcpByAsset[r.AssetType], r)
+		}
+		gcpBySvc[r.Service] = append(gcpBySvc[r.Service], r)
+	}
+}
+
+func gcpByTerraformMust(t string) *GCPType {
+	r := gcpByTF[t]
+	if r == nil {
+		panic("identity: no GCP row for " + t)
+	}
+	return r
+}
+
+// GCPByTerraform returns the row of a Terraform type.
+func GCPByTerraform(typ string) (*GCPType, bool) {
+	r, ok := gcpByTF[typ]
+	return r, ok
+}
+
+// GCPByAssetType returns the (non-IAM) row of a CAI asset type. Where two
+// Terraform types share one asset type (Cloud Run v1 and v2), the first
+// row of the table is returned.
+func GCPByAssetType(assetType string) (*GCPType, bool) {
+	rs := gcpByAsset[assetType]
+	if len(rs) == 0 {
+		return nil, false
+	}
+	return rs[0], true
+}
+
+// GCPAssetTypes lists the CAI asset types of the table, sorted.
+func GCPAssetTypes() []string {
+	out := make([]string, 0, len(gcpByAsset))
+	for t := range gcpByAsset {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// GCPNormalizeMethod removes the API version prefix compute methods carry
+// (v1.compute.firewalls.insert, beta.compute..., alpha.compute...).
+func GCPNormalizeMethod(method string) string {
+	for _, p := range []string{"v1.", "beta.", "alpha."} {
+		if strings.HasPrefix(method, p) {
+			return method[len(p):]
+		}
+	}
+	return method
+}
+
+// GCPIsSetIAM reports whether a method replaces an IAM policy.
+func GCPIsSetIAM(method string) bool {
+	m := method
+	if i := strings.LastIndexByte(m, '.'); i >= 0 {
+		m = m[i+1:]
+	}
+	return strings.EqualFold(m, "SetIamPolicy") || m == "setIamPermissions"
+}
+
+// GCPMethodOf finds the row and method of an audit (serviceName,
+// methodName) pair acting on a resource of the given row. row may be nil:
+// then every row of the service is searched.
+func GCPMethodOf(row *GCPType, service, method string) (GCPMethod, bool) {
+	m := GCPNormalizeMethod(method)
+	rows := gcpBySvc[service]
+	if row != nil {
+		rows = []*GCPType{row}
+	}
+	for _, r := range rows {
+		for _, x := range r.Methods {
+			if x.Name == m || x.Name == method {
+				return x, true
+			}
+		}
+	}
+	if GCPIsSetIAM(method) {
+		return GCPMethod{Name: m, Op: GCPSetIAM}, true
+	}
+	return GCPMethod{}, false
+}
+
+// gcpMatch matches a "/"-separated name against a pattern; vars
+// receives the values of {var} segments.
+func gcpMatch(pattern, name string, vars map[string]string) bool {
+	ps := strings.Split(pattern, "/")
+	ns := strings.Split(name, "/")
+	if len(ps) != len(ns) {
+		return false
+	}
+	got := map[string]string{}
+	for i, p := range ps {
+		if len(p) > 2 && p[0] == '{' && p[len(p)-1] == '}' {
+			if ns[i] == "" {
+				return false
+			}
+			got[p[1:len(p)-1]] = ns[i]
+			continue
+		}
+		if p != ns[i] {
+			return false
+		}
+	}
+	for k, v := range got {
+		vars[k] = v
+	}
+	return true
+}
+
+// gcpRender fills a pattern; it fails when a variable is unknown.
+func gcpRender(pattern string, vars map[string]string) (string, bool) {
+	var b strings.Builder
+	rest := pattern
+	for {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String(), true
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return "", false
+		}
+		v := vars[rest[i+1:i+j]]
+		if v == "" || v == "-" || v == "_" && rest[i+1:i+j] == "project" {
+			return "", false
+		}
+		b.WriteString(rest[:i])
+		b.WriteString(v)
+		rest = rest[i+j+1:]
+	}
+}
+
+func gcpLastSegment(s string) string {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func gcpStr(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// varsFromTerraform collects pattern variables from a Terraform id and
+// attributes.
+func (r *GCPType) varsFromTerraform(attrs map[string]any) map[string]string {
+	vars := map[string]string{}
+	id := gcpStr(attrs["id"])
+	for _, p := range r.TerraformIDs {
+		if id != "" && gcpMatch(p, id, vars) {
+			break
+		}
+	}
+	for v, a := range r.Attrs {
+		if vars[v] == "" {
+			if s := gcpStr(attrs[a]); s != "" {
+				vars[v] = gcpLastSegment(s)
+			}
+		}
+	}
+	return vars
+}
+
+// CanonicalFromTerraform returns the canonical id of a resource of this
+// row from its Terraform attributes, or "" when they do not name it.
+func (r *GCPType) CanonicalFromTerraform(attrs map[string]any) string {
+	if r.IAM != GCPIAMNone {
+		return r.iamCanonical(attrs)
+	}
+	vars := r.varsFromTerraform(attrs)
+	s, ok := gcpRender(r.CAIName, vars)
+	if !ok {
+		return ""
+	}
+	return s
+}
+
+func (r *GCPType) iamCanonical(attrs map[string]any) string {
+	parent := gcpByTF[r.Parent]
+	pv := gcpStr(attrs[r.ParentAttr])
+	if parent == nil || pv == "" {
+		return ""
+	}
+	var base string
+	switch {
+	case strings.HasPrefix(pv, "//"):
+		base = pv
+	default:
+		pv = strings.TrimPrefix(pv, "b/")
+		for _, p := range parent.TerraformIDs {
+			vars := map[string]string{}
+			if gcpMatch(p, pv, vars) {
+				if vars["project"] == "" {
+					vars["project"] = gcpStr(attrs["project"])
+				}
+				if s, ok := gcpRender(parent.CAIName, vars); ok {
+					base = s
+					break
+				}
+			}
+		}
+		if base == "" && r.Parent == "google_service_account" && strings.Contains(pv, "@") {
+			// service_account_id may be the bare email.
+			if s, ok := gcpRender(parent.CAIName, map[string]string{"project": gcpSAProject(pv), "email": pv}); ok {
+				base = s
+			}
+		}
+	}
+	if base == "" {
+		return ""
+	}
+	return GCPIAMCanonical(base, r.IAM, gcpStr(attrs["role"]), gcpStr(attrs["member"]))
+}
+
+// gcpSAProject is the project of a user-managed service account email
+// (name@project.iam.gserviceaccount.com).
+func gcpSAProject(email string) string {
+	at := strings.IndexByte(email, '@')
+	if at < 0 || !strings.HasSuffix(email, ".iam.gserviceaccount.com") {
+		return ""
+	}
+	return strings.TrimSuffix(email[at+1:], ".iam.gserviceaccount.com")
+}
+
+// GCPIAMCanonical builds the canonical id of an IAM policy, binding or
+// member of the resource parent (a canonical id).
+func GCPIAMCanonical(parent string, kind GCPIAMKind, role, member string) string {
+	switch kind {
+	case GCPIAMPolicy:
+		return parent + "/iamPolicy"
+	case GCPIAMBinding:
+		if role == "" {
+			return ""
+		}
+		return parent + "/iamPolicy/" + role
+	case GCPIAMMember:
+		if role == "" || member == "" {
+			return ""
+		}
+		return parent + "/iamPolicy/" + role + "/members/" + member
+	}
+	return parent
+}
+
+// GCPCanonicalFromTerraform returns the canonical id (CAI full resource
+// name) of a google_* resource from its Terraform attributes, or "" when the
+// type is not in the table or its attributes do not name the resource.
+func GCPCanonicalFromTerraform(typ string, attrs map[string]any) string {
+	r, ok := gcpByTF[typ]
+	if !ok {
+		return ""
+	}
+	return r.CanonicalFromTerraform(attrs)
+}
+
+// gcpLabelVars maps LogEntry resource.labels to pattern variables.
+var gcpLabelVars = map[string]string{
+	"project_id": "project", "zone": "zone", "location": "location", "region": "region",
+	"cluster_name": "cluster", "bucket_name": "name",
+}
+
+// GCPCanonicalFromAudit converts an audit protoPayload.resourceName of a
+// service to the canonical id, using labels (LogEntry resource.labels) for
+// parts absent from the name. It returns the matching row (nil when no row
+// matched: the id is then the generic "//<service>/<resourceName>").
+func GCPCanonicalFromAudit(service, resourceName string, labels map[string]string) (string, *GCPType) {
+	name := strings.TrimPrefix(resourceName, "/")
+	if name == "" || service == "" {
+		return "", nil
+	}
+	if strings.HasPrefix(name, "//") {
+		return name, nil
+	}
+	for _, r := range gcpBySvc[service] {
+		if r.IAM != GCPIAMNone {
+			continue
+		}
+		for _, p := range r.AuditNames {
+			vars := map[string]string{}
+			if !gcpMatch(p, name, vars) {
+				continue
+			}
+			for l, v := range gcpLabelVars {
+				if vars[v] == "" && labels[l] != "" {
+					vars[v] = labels[l]
+				}
+			}
+			if vars["zone"] == "" && r.Terraform != "google_dns_record_set" {
+				vars["zone"] = labels["location"]
+			}
+			if vars["location"] == "" {
+				vars["location"] = gcpFirstNonEmpty(labels["location"], labels["zone"], labels["region"])
+			}
+			if s, ok := gcpRender(r.CAIName, vars); ok {
+				return s, r
+			}
+		}
+	}
+	return "//" + service + "/" + name, nil
+}
+
+func gcpFirstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// GCPEventResources returns the canonical ids an audit event touches: the
+// resource itself, plus its "/iamPolicy" id for IAM policy changes, plus
+// the managed zone for DNS record-set changes (dns.changes.create names the
+// zone). It returns the matched row and method where known.
+func GCPEventResources(service, method, resourceName string, labels map[string]string) (ids []string, row *GCPType, m GCPMethod, known bool) {
+	id, row := GCPCanonicalFromAudit(service, resourceName, labels)
+	if id == "" {
+		return nil, nil, GCPMethod{}, false
+	}
+	ids = []string{id}
+	m, known = GCPMethodOf(row, service, method)
+	if !known && row != nil {
+		m, known = GCPMethodOf(nil, service, method)
+	}
+	if GCPIsSetIAM(method) {
+		ids = append(ids, id+"/iamPolicy")
+		m, known = GCPMethod{Name: GCPNormalizeMethod(method), Op: GCPSetIAM}, true
+	}
+	return ids, row, m, known
+}
+
+// String describes a row for test names and errors.
+func (r *GCPType) String() string {
+	return fmt.Sprintf("%s (%s)", r.Terraform, r.AssetType)
+}

@@ -1,0 +1,28 @@
+package driftwarden.gcp.sql_ssl_test
+
+import data.driftwarden.gcp.sql_ssl as policy
+
+sql(ip) := {"kind": "resource", "resource": {
+	"id": "projects/p1/instances/main", "type": "google_sql_database_instance", "address": "google_sql_database_instance.main",
+	"attributes": {"settings": [{"ip_configuration": [ip]}]},
+}}
+
+test_encrypted_only_allowed if {
+	count(policy.deny) == 0 with input as sql({"ssl_mode": "ENCRYPTED_ONLY", "require_ssl": false})
+}
+
+test_client_certificates_allowed if {
+	count(policy.deny) == 0 with input as sql({"ssl_mode": "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"})
+}
+
+test_legacy_require_ssl_allowed if {
+	count(policy.deny) == 0 with input as sql({"ssl_mode": "", "require_ssl": true})
+}
+
+test_allow_unencrypted_denied if {
+	policy.deny == {`google_sql_database_instance.main accepts unencrypted connections (ssl_mode "ALLOW_UNENCRYPTED_AND_ENCRYPTED")`} with input as sql({"ssl_mode": "ALLOW_UNENCRYPTED_AND_ENCRYPTED", "require_ssl": false})
+}
+
+test_nothing_set_denied if {
+	policy.deny == {`google_sql_database_instance.main accepts unencrypted connections (ssl_mode "unset")`} with input as sql({"require_ssl": false})
+}
