@@ -18,6 +18,7 @@ import (
 	"github.com/driftwarden/driftwarden/config"
 	"github.com/driftwarden/driftwarden/model"
 	"github.com/driftwarden/driftwarden/ownership"
+	"github.com/driftwarden/driftwarden/report"
 	"github.com/driftwarden/driftwarden/store"
 	"github.com/driftwarden/driftwarden/waivers"
 )
@@ -250,4 +251,40 @@ func LoadStacks(ctx context.Context, cfg *config.Config) ([]collectors.Stack, []
 		errs = append(errs, es...)
 	}
 	return stacks, errs, nil
+}
+
+// ReportWaivers lists the waivers in force at t for audit reports: the
+// configured ones (config and waivers file) and the snoozes granted from
+// Slack, read from the store.
+func ReportWaivers(ctx context.Context, cfg *config.Config, st store.Store, t time.Time) ([]report.Waiver, error) {
+	ws := Waivers(cfg).Waivers()
+	if as, ok := store.AlertsOf(st); ok {
+		stored, err := as.StoredWaivers(ctx, t)
+		if err != nil {
+			return nil, fmt.Errorf("reading waivers granted from Slack: %w", err)
+		}
+		for _, w := range stored {
+			ww := waivers.Waiver{Fingerprint: w.Fingerprint, Reason: w.Reason, Approver: w.Approver, Expires: w.ExpiresAt, Origin: w.Origin}
+			ww.Selector = ww.Text()
+			ws = append(ws, ww)
+		}
+	}
+	out := make([]report.Waiver, 0, len(ws))
+	for i, w := range ws {
+		exp := w.Expires
+		rw := report.Waiver{ID: fmt.Sprintf("%s#%d", nonEmptyOr(w.Origin, "config"), i+1), Pattern: w.Selector,
+			Reason: w.Reason, Approver: w.Approver, Expires: &exp}
+		if w.Fingerprint != "" {
+			rw.Fingerprints = []string{w.Fingerprint}
+		}
+		out = append(out, rw)
+	}
+	return out, nil
+}
+
+func nonEmptyOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

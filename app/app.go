@@ -279,6 +279,9 @@ func (a *App) Handler() http.Handler {
 	})
 	if st, ok := a.store.(api.Store); ok {
 		api.New(api.Options{Store: st, Token: a.apiToken, Policies: func() []report.Policy { return report.FromEvaluator(a.Policies()) },
+			Waivers: func(ctx context.Context) ([]report.Waiver, error) {
+				return ReportWaivers(ctx, a.cfg, a.store, time.Now())
+			},
 			Retention: a.cfg.Store.Retention.D(), Generator: "driftwarden " + a.version, Logger: a.log}).Register(mux)
 	}
 	return mux

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/driftwarden/driftwarden/app"
 	"github.com/driftwarden/driftwarden/evaluator"
 	"github.com/driftwarden/driftwarden/report"
 	"github.com/driftwarden/driftwarden/store"
@@ -71,11 +72,15 @@ carries a SHA-256 digest; check a copy with 'driftwarden report verify FILE'.`,
 			if !ok {
 				return fmt.Errorf("the configured store cannot read history for reports")
 			}
+			ws, err := app.ReportWaivers(ctx, cfg, st, time.Now())
+			if err != nil {
+				return err
+			}
 			rep, err := report.Build(ctx, h, req, report.Options{
 				Policies:  report.FromEvaluator(ev.Policies()),
 				Retention: cfg.Store.Retention.D(),
 				Generator: "driftwarden " + versionString(),
-				// Waivers: none are recorded yet (the waiver feature passes them here).
+				Waivers:   ws,
 			})
 			if err != nil {
 				return flagError(err)
