@@ -383,12 +383,26 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	res.FinishedAt = e.now()
 
 	if e.Owners != nil {
-		// Findings without a resource view (attribution, event violations)
-		// are owned by what is known of them: stack, address, type, account.
-		for i := range res.Findings {
-			if f := &res.Findings[i]; f.Team == "" {
-				f.Team = e.Owners(model.Resource{ID: f.ResourceID, Type: f.ResourceType, Address: f.Address, Stack: f.Stack, Account: f.Account}, stackSource[f.Stack])
+		// Findings built without a resource (attribution, event violations)
+		// are owned through the resource they are about when this cycle
+		// knows it (its tags decide first), else by what the finding says:
+		// stack, address, type, account.
+		known := make(map[string]*model.Resource, len(view.resources))
+		for i := range view.resources {
+			if id := view.resources[i].ID; id != "" {
+				known[id] = &view.resources[i]
 			}
+		}
+		for i := range res.Findings {
+			f := &res.Findings[i]
+			if f.Team != "" {
+				continue
+			}
+			r := model.Resource{ID: f.ResourceID, Type: f.ResourceType, Address: f.Address, Stack: f.Stack, Account: f.Account}
+			if k, ok := known[f.ResourceID]; ok {
+				r = *k
+			}
+			f.Team = e.Owners(r, stackSource[f.Stack])
 		}
 	}
 	rec := store.CycleRecord{
