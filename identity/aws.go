@@ -1,6 +1,8 @@
 package identity
 
 import (
+	"bytes"
+	"encoding/json"
 	"regexp"
 	"sort"
 	"strings"
@@ -65,6 +67,13 @@ type Record struct {
 	RequestParameters map[string]any
 	ResponseElements  map[string]any
 	Resources         []RecordResource
+	// ARNs, when ARNsScanned is set, are the ARN strings the caller found in
+	// the bytes of requestParameters and responseElements with ARNsInJSON;
+	// EventResources then uses them instead of walking the two maps, so a
+	// caller may leave ResponseElements nil when UsesResponseElements says no
+	// locator of the event reads it.
+	ARNs        []string
+	ARNsScanned bool
 }
 
 // RecordResource is one element of a record's resources[].
@@ -512,6 +521,9 @@ var (
 	byTerraform = map[string]*Type{}
 	byConfig    = map[string]*Type{}
 	byEvent     = map[string][]ruleRef{} // eventSource + " " + eventName
+	// usesResponse holds, per event source, the event names with a
+	// responseElements locator.
+	usesResponse = map[string]map[string]bool{}
 	// arnPrefixes maps "service:resource-prefix" to the type owning it, for
 	// typing ARNs found generically.
 	arnIndex []arnKey
@@ -540,6 +552,22 @@ func init() {
 		}
 		if svc, res, ok := templateService(t.ARN); ok && t.Parent == "" {
 			arnIndex = append(arnIndex, arnKey{svc: svc, res: res, typ: t})
+		}
+	}
+	for i := range Types {
+		t := &Types[i]
+		for _, r := range t.Events {
+			for _, loc := range r.Locators {
+				if !strings.Contains(loc, "responseElements.") {
+					continue
+				}
+				if usesResponse[t.EventSource] == nil {
+					usesResponse[t.EventSource] = map[string]bool{}
+				}
+				for _, name := range r.Names {
+					usesResponse[t.EventSource][name] = true
+				}
+			}
 		}
 	}
 	// Longest resource prefix first so security-group-rule/ wins over security-group/.
@@ -694,19 +722,38 @@ func SecretNameARN(partial, full string) bool {
 // ARN found in resources[], requestParameters or responseElements.
 func EventResources(rec *Record) []ResourceRef {
 	var out []ResourceRef
-	seen := map[string]int{}
+	var seen map[string]int // once out is long; a linear search before
 	add := func(ref ResourceRef) {
 		if ref.ID == "" {
 			return
 		}
-		if i, ok := seen[ref.ID]; ok {
+		i, ok := -1, false
+		if seen != nil {
+			i, ok = seen[ref.ID]
+		} else {
+			for j := range out {
+				if out[j].ID == ref.ID {
+					i, ok = j, true
+					break
+				}
+			}
+		}
+		if ok {
 			if out[i].TerraformType == "" && ref.TerraformType != "" {
 				out[i] = ref
 			}
 			return
 		}
-		seen[ref.ID] = len(out)
 		out = append(out, ref)
+		switch {
+		case seen != nil:
+			seen[ref.ID] = len(out) - 1
+		case len(out) == 16:
+			seen = make(map[string]int, 32)
+			for j := range out {
+				seen[out[j].ID] = j
+			}
+		}
 	}
 	name := NormalizeEventName(rec.EventName)
 	for _, rr := range byEvent[rec.EventSource+" "+name] {
@@ -737,8 +784,12 @@ func EventResources(rec *Record) []ResourceRef {
 		}
 	}
 	var found []string
-	walkARNs(rec.RequestParameters, func(s string) { found = append(found, s) })
-	walkARNs(rec.ResponseElements, func(s string) { found = append(found, s) })
+	if rec.ARNsScanned {
+		found = append(found, rec.ARNs...)
+	} else {
+		walkARNs(rec.RequestParameters, func(s string) { found = append(found, s) })
+		walkARNs(rec.ResponseElements, func(s string) { found = append(found, s) })
+	}
 	sort.Strings(found)
 	for _, s := range found {
 		add(genericRef(s))
@@ -987,3 +1038,60 @@ func walkARNs(v any, fn func(string)) {
 		}
 	}
 }
+
+// UsesResponseElements reports whether a locator of the identity table for
+// this event reads responseElements (so a caller that scans ARNs itself
+// needs to decode responseElements only then).
+func UsesResponseElements(eventSource, eventName string) bool {
+	return usesResponse[eventSource][NormalizeEventName(eventName)]
+}
+
+// ARNsInJSON returns the string values of a JSON document (object keys
+// excluded) that walkARNs would report for the decoded document: those
+// starting with "arn:" with at least five colons. It reads the bytes
+// without decoding them; escaped strings are unquoted.
+func ARNsInJSON(b []byte, out []string) []string {
+	for i := 0; i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			break
+		}
+		start := i + q + 1
+		end, escaped := start, false
+		for end < len(b) && b[end] != '"' {
+			if b[end] == '\\' {
+				escaped = true
+				end++
+			}
+			end++
+		}
+		if end >= len(b) {
+			break
+		}
+		i = end + 1
+		content := b[start:end]
+		if !escaped && !bytes.HasPrefix(content, arnPrefix) {
+			continue
+		}
+		// A key is followed by a colon.
+		j := i
+		for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r') {
+			j++
+		}
+		if j < len(b) && b[j] == ':' {
+			continue
+		}
+		s := string(content)
+		if escaped {
+			if err := json.Unmarshal(b[start-1:end+1], &s); err != nil {
+				continue
+			}
+		}
+		if strings.HasPrefix(s, "arn:") && strings.Count(s, ":") >= 5 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var arnPrefix = []byte("arn:")

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"encoding/json"
+	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -199,4 +200,65 @@ func TestEventResourcesDetails(t *testing.T) {
 		require.Equal(t, "PutBucketPolicy", NormalizeEventName("PutBucketPolicy"))
 		require.Equal(t, "CreateVpc", NormalizeEventName("CreateVpc"))
 	})
+}
+
+// TestARNsInJSON checks the byte scanner against the map walk it replaces:
+// same ARNs for the same document, keys never taken.
+func TestARNsInJSON(t *testing.T) {
+	cases := []struct {
+		name, doc string
+		want      []string
+	}{
+		{"nested values", `{"a":"arn:aws:s3:::b","x":{"y":["arn:aws:iam::1:role/r",{"z":"arn:aws:sns:eu-west-1:1:t"}]}}`,
+			[]string{"arn:aws:iam::1:role/r", "arn:aws:s3:::b", "arn:aws:sns:eu-west-1:1:t"}},
+		{"key is not a value", `{"arn:aws:s3:::k" : "v", "m": {"arn:aws:iam::1:role/x":1}}`, nil},
+		{"too few colons", `{"a":"arn:aws:s3","b":"arn:"}`, nil},
+		{"quoted inside a string", `{"a":"see \"arn:aws:s3:::b\" here"}`, nil},
+		{"escaped arn", `{"a":"arn:aws:logs:eu-west-1:1:log-group:\/aws\/x:*","b":"\u0061rn:aws:s3:::c"}`,
+			[]string{"arn:aws:logs:eu-west-1:1:log-group:/aws/x:*", "arn:aws:s3:::c"}},
+		{"not an arn prefix", `{"a":"xarn:aws:s3:::b","b":5,"c":null}`, nil},
+		{"empty", `{}`, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ARNsInJSON([]byte(tc.doc), nil)
+			sort.Strings(got)
+			require.Equal(t, tc.want, got)
+			var m any
+			require.NoError(t, json.Unmarshal([]byte(tc.doc), &m))
+			var walked []string
+			walkARNs(m, func(s string) { walked = append(walked, s) })
+			sort.Strings(walked)
+			require.Equal(t, walked, got, "same as the map walk")
+		})
+	}
+}
+
+// TestEventResourcesFromScannedARNs checks that a record whose ARNs were
+// scanned from bytes (and whose responseElements was left undecoded where
+// no locator reads it) gives the resources of the decoded record.
+func TestEventResourcesFromScannedARNs(t *testing.T) {
+	cases := []struct{ source, name, req, resp string }{
+		{"ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", `{"groupId":"sg-1"}`, `{"securityGroupRuleSet":{"items":[{"securityGroupRuleId":"sgr-1"}]}}`},
+		{"iam.amazonaws.com", "AttachRolePolicy", `{"roleName":"r","policyArn":"arn:aws:iam::aws:policy/ReadOnlyAccess"}`, `null`},
+		{"lambda.amazonaws.com", "CreateFunction20150331", `{"functionName":"f","role":"arn:aws:iam::111122223333:role/x"}`, `{"functionArn":"arn:aws:lambda:eu-west-1:111122223333:function:f"}`},
+		{"kms.amazonaws.com", "CreateKey", `{}`, `{"keyMetadata":{"keyId":"k1","arn":"arn:aws:kms:eu-west-1:111122223333:key/k1"}}`},
+		{"example.amazonaws.com", "DoThing", `{"target":"arn:aws:example:eu-west-1:1:thing/t"}`, `{"made":"arn:aws:example:eu-west-1:1:thing/u"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			full := record(t, tc.source, tc.name, tc.req, tc.resp)
+			want := EventResources(full)
+			scanned := record(t, tc.source, tc.name, tc.req, tc.resp)
+			scanned.ARNsScanned = true
+			scanned.ARNs = ARNsInJSON([]byte(tc.resp), ARNsInJSON([]byte(tc.req), nil))
+			if !UsesResponseElements(tc.source, tc.name) {
+				scanned.ResponseElements = nil
+			}
+			require.Equal(t, want, EventResources(scanned))
+			require.NotEmpty(t, want)
+		})
+	}
+	require.True(t, UsesResponseElements("kms.amazonaws.com", "CreateKey"))
+	require.False(t, UsesResponseElements("iam.amazonaws.com", "AttachRolePolicy"))
 }

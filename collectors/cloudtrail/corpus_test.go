@@ -18,6 +18,7 @@ import (
 // every consumer relies on.
 func checkCorpusEvent(t *testing.T, where string, raw []byte) {
 	t.Helper()
+	requireSameDecode(t, where, raw)
 	ev, err := Normalize(raw)
 	require.NoError(t, err, where)
 	require.NotEmpty(t, ev.Principal.ID, "%s: no principal", where)

@@ -201,11 +201,12 @@ func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors
 	defer rc.Close()
 	delivered := deliveryTime(key)
 	kept := 0
-	_, err = streamRecords(rc, func(i int, raw, ro, name []byte) error {
+	var ar arena // the kept events' Raw
+	_, err = streamRecords(rc, func(i int, raw, ro, name []byte, members []int32) error {
 		if s.cfg.Options.skipFast(ro, name) {
 			return nil
 		}
-		ev, err := normalize(raw, s.cfg.Options, true)
+		ev, err := normalizeWith(raw, members, s.cfg.Options, true, &ar)
 		if err == errSkipped {
 			return nil
 		}

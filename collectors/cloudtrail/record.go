@@ -73,14 +73,18 @@ type rawRecord struct {
 	SourceIPAddress              string           `json:"sourceIPAddress"`
 	UserAgent                    string           `json:"userAgent"`
 	UserIdentity                 userIdentity     `json:"userIdentity"`
-	RequestParameters            map[string]any   `json:"requestParameters"`
-	ResponseElements             map[string]any   `json:"responseElements"`
+	RequestParameters            jsonBytes        `json:"requestParameters"`
+	ResponseElements             jsonBytes        `json:"responseElements"`
 	Resources                    []recordResource `json:"resources"`
 	ErrorCode                    string           `json:"errorCode"`
 	EventID                      string           `json:"eventID"`
 	ReadOnly                     flexBool         `json:"readOnly"`
 	RecipientAccountID           string           `json:"recipientAccountId"`
 	SessionCredentialFromConsole flexBool         `json:"sessionCredentialFromConsole"`
+
+	// eventTime is set by decodeTop when eventTime has the usual form.
+	eventTime  time.Time
+	timeParsed bool
 }
 
 // Options control normalisation.
@@ -100,13 +104,43 @@ func Normalize(raw []byte) (model.Event, error) {
 	return normalize(raw, Options{IncludeReadOnly: true}, true)
 }
 
+// jsonBytes keeps a value's JSON bytes undecoded (nil for null): the
+// decoder hands UnmarshalJSON a copy it may keep.
+type jsonBytes []byte
+
+func (j *jsonBytes) UnmarshalJSON(p []byte) error {
+	if string(p) == "null" {
+		*j = nil
+		return nil
+	}
+	*j = p
+	return nil
+}
+
+// object decodes the bytes when they hold a JSON object (nil otherwise).
+func (j jsonBytes) object() map[string]any {
+	if len(j) == 0 || j[0] != '{' {
+		return nil
+	}
+	var m map[string]any
+	if json.UnmarshalNoEscape(j, &m) != nil {
+		return nil
+	}
+	return m
+}
+
 func normalize(raw []byte, opts Options, copyRaw bool) (model.Event, error) {
+	return normalizeWith(raw, nil, opts, copyRaw, nil)
+}
+
+// normalizeWith is normalize for a record whose key offsets the stream
+// scanner noted (members, or nil), copying Raw (when copyRaw) into the
+// arena when one is given.
+func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *arena) (model.Event, error) {
 	var r rawRecord
-	if err := json.UnmarshalNoEscape(raw, &r); err != nil {
-		// A field of an unexpected shape (hand-made or future records):
-		// decode field by field, keeping what fits.
-		if err := lenientDecode(raw, &r); err != nil {
-			return model.Event{}, fmt.Errorf("decoding CloudTrail record: %w", err)
+	if !decodeTop(raw, members, &r, ar) {
+		if err := decodeRecord(raw, &r); err != nil {
+			return model.Event{}, err
 		}
 	}
 	readOnly := r.ReadOnly.V
@@ -118,13 +152,16 @@ func normalize(raw []byte, opts Options, copyRaw bool) (model.Event, error) {
 	}
 	// A missing or unreadable eventTime leaves Time zero: the caller decides
 	// (the file reader uses the file's delivery time and warns).
-	t, _ := parseTime(r.EventTime)
+	t := r.eventTime
+	if !r.timeParsed {
+		t, _ = parseTime(r.EventTime)
+	}
 	ev := model.Event{
 		ID:        r.EventID,
 		Time:      t,
 		Source:    "cloudtrail",
 		Service:   r.EventSource,
-		Action:    servicePrefix(r.EventSource) + ":" + r.EventName,
+		Action:    ar.action(r.EventSource, r.EventName),
 		Principal: principal(&r.UserIdentity),
 		Via:       via(&r),
 		SourceIP:  r.SourceIPAddress,
@@ -143,10 +180,22 @@ func normalize(raw []byte, opts Options, copyRaw bool) (model.Event, error) {
 		sum := sha256.Sum256(raw)
 		ev.ID = "sha256:" + hex.EncodeToString(sum[:16])
 	}
-	// Decoded in the same pass as the record (an object, or nil).
-	req, resp := r.RequestParameters, r.ResponseElements
+	// requestParameters is the event's Request; responseElements is
+	// decoded only when a locator reads it or it may hold a secret (which
+	// Raw must not keep). The generic ARN walk reads the bytes.
+	req := r.RequestParameters.object()
+	var resp map[string]any
+	if identity.UsesResponseElements(r.EventSource, r.EventName) || mayHoldSecret(r.ResponseElements) {
+		resp = r.ResponseElements.object()
+	}
 	rec := identity.Record{EventSource: r.EventSource, EventName: r.EventName, Region: r.AWSRegion, Account: ev.Account,
-		RequestParameters: req, ResponseElements: resp}
+		RequestParameters: req, ResponseElements: resp, ARNsScanned: true}
+	if req != nil {
+		rec.ARNs = identity.ARNsInJSON(r.RequestParameters, rec.ARNs)
+	}
+	if len(r.ResponseElements) > 0 && r.ResponseElements[0] == '{' {
+		rec.ARNs = identity.ARNsInJSON(r.ResponseElements, rec.ARNs)
+	}
 	if len(r.Resources) > 0 {
 		rec.Resources = make([]identity.RecordResource, len(r.Resources))
 		for i, x := range r.Resources {
@@ -165,11 +214,25 @@ func normalize(raw []byte, opts Options, copyRaw bool) (model.Event, error) {
 	case redacted:
 		ev.Raw = redactedRaw(raw, req, resp)
 	case copyRaw:
-		ev.Raw = append([]byte(nil), raw...)
+		ev.Raw = ar.copy(raw)
 	default:
 		ev.Raw = raw
 	}
 	return ev, nil
+}
+
+// decodeRecord decodes a record with the struct decoder (what decodeTop
+// does faster for the usual records).
+func decodeRecord(raw []byte, r *rawRecord) error {
+	*r = rawRecord{}
+	if err := json.UnmarshalNoEscape(raw, r); err != nil {
+		// A field of an unexpected shape (hand-made or future records):
+		// decode field by field, keeping what fits.
+		if err := lenientDecode(raw, r); err != nil {
+			return fmt.Errorf("decoding CloudTrail record: %w", err)
+		}
+	}
+	return nil
 }
 
 // lenientDecode decodes each top-level field on its own, dropping those
@@ -412,4 +475,62 @@ func (o Options) skipFast(readOnly, eventName []byte) bool {
 		return false
 	}
 	return len(eventName) > 0 && readOnlyName(string(eventName))
+}
+
+// secretHints are lower-case words of which one occurs in every key
+// secretKey accepts.
+var secretHints = [][]byte{[]byte("password"), []byte("secret"), []byte("token"), []byte("privatekey"), []byte("credential"),
+	[]byte("passphrase"), []byte("plaintext"), []byte("sessionkey"), []byte("authkey"), []byte("apikey"), []byte("userdata")}
+
+// mayHoldSecret reports whether the JSON bytes may hold a key secretKey
+// accepts: one of its words in any case, an escape (a key spelled with \u
+// escapes) or a non-ASCII byte. false means redact would change nothing.
+func mayHoldSecret(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	if bytes.Contains(b, []byte(`\u`)) {
+		return true
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] >= 0x80 { // strings.ToLower folds some non-ASCII letters to ASCII
+			return true
+		}
+		c := b[i] | 0x20 // lower case for letters
+		switch c {
+		case 'p', 's', 't', 'c', 'a', 'u':
+		default:
+			continue
+		}
+		for _, w := range secretHints {
+			if w[0] == c && len(b)-i >= len(w) && bytes.EqualFold(b[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// arena hands out copies of record bytes from large shared chunks, so the
+// Raw of each kept event is not an allocation of its own. A chunk lives as
+// long as any event whose Raw points into it.
+type arena struct {
+	buf     []byte
+	strs    map[string]string    // intern
+	actions map[[2]string]string // action
+}
+
+const arenaChunk = 256 << 10
+
+// copy returns a copy of b (a plain allocation without an arena).
+func (a *arena) copy(b []byte) []byte {
+	if a == nil || len(b) > arenaChunk/8 {
+		return append([]byte(nil), b...)
+	}
+	if cap(a.buf)-len(a.buf) < len(b) {
+		a.buf = make([]byte, 0, arenaChunk)
+	}
+	n := len(a.buf)
+	a.buf = append(a.buf, b...)
+	return a.buf[n : n+len(b) : n+len(b)]
 }

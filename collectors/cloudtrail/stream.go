@@ -3,9 +3,11 @@ package cloudtrail
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -21,7 +23,7 @@ var gzipPool sync.Pool
 // the records before the damage have been passed to fn and the error names
 // the record index where reading stopped.
 func StreamRecords(r io.Reader, fn func(i int, raw []byte) error) (int, error) {
-	return streamRecords(r, func(i int, raw, _, _ []byte) error { return fn(i, raw) })
+	return streamRecords(r, func(i int, raw, _, _ []byte, _ []int32) error { return fn(i, raw) })
 }
 
 func streamRecords(r io.Reader, fn recordFunc) (int, error) {
@@ -51,8 +53,9 @@ func streamRecords(r io.Reader, fn recordFunc) (int, error) {
 }
 
 // recordFunc receives one record's bytes and what the scanner saw of its
-// top-level readOnly ("true", "false", "" when absent) and eventName.
-type recordFunc func(i int, raw []byte, readOnly, eventName []byte) error
+// top level: readOnly ("true", "false", "" when absent), eventName and the
+// offsets of its keys in raw (for eachMemberAt; valid only during the call).
+type recordFunc func(i int, raw []byte, readOnly, eventName []byte, members []int32) error
 
 // scanner splits a JSON document into its records without decoding them.
 type scanner struct {
@@ -62,6 +65,8 @@ type scanner struct {
 	end   int // end of data
 	eof   bool
 	err   error
+	// members are the key offsets of the last value scanned (scanValue).
+	members []int32
 }
 
 // fill compacts and reads more data; it grows the buffer when it is full.
@@ -118,7 +123,8 @@ func (s *scanner) unexpectedEnd() error {
 // readOnly and eventName values.
 func (s *scanner) value() (end int, readOnly, eventName []byte, err error) {
 	for {
-		end, readOnly, eventName, ok := scanValue(s.buf[s.start:s.end])
+		s.members = s.members[:0]
+		end, readOnly, eventName, ok := scanValue(s.buf[s.start:s.end], &s.members)
 		if ok {
 			return s.start + end, readOnly, eventName, nil
 		}
@@ -133,7 +139,11 @@ func (s *scanner) value() (end int, readOnly, eventName []byte, err error) {
 
 // scanValue finds the end of the JSON value at the start of b. ok is false
 // when b ends first (end >= 0) or the bytes are not JSON (end < 0).
-func scanValue(b []byte) (end int, readOnly, eventName []byte, ok bool) {
+//
+// When members is not nil, the offsets of the keys of a top-level object
+// (their opening quotes) are appended to it, so that the record's fields
+// can be read without scanning it again (eachMemberAt).
+func scanValue(b []byte, members *[]int32) (end int, readOnly, eventName []byte, ok bool) {
 	if len(b) == 0 {
 		return 0, nil, nil, false
 	}
@@ -167,6 +177,15 @@ func scanValue(b []byte) (end int, readOnly, eventName []byte, ok bool) {
 			}
 			if depth == 1 && b[0] == '{' {
 				key := b[i+1 : e-1]
+				if members != nil {
+					j := e
+					for j < len(b) && (b[j] == ' ' || b[j] == '\n' || b[j] == '\t' || b[j] == '\r') {
+						j++
+					}
+					if j < len(b) && b[j] == ':' {
+						*members = append(*members, int32(i))
+					}
+				}
 				if string(key) == "readOnly" || string(key) == "eventName" {
 					j := e
 					for j < len(b) && (b[j] == ' ' || b[j] == ':' || b[j] == '\n' || b[j] == '\t' || b[j] == '\r') {
@@ -204,23 +223,42 @@ func scanValue(b []byte) (end int, readOnly, eventName []byte, ok bool) {
 var structural = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true}
 
 // stringEnd returns the index after the closing quote of the string whose
-// content starts at i, or -1 when b ends first.
+// content starts at i, or -1 when b ends first. It looks at eight bytes at
+// a time for a quote or a backslash (most of a record is inside strings).
 func stringEnd(b []byte, i int) int {
 	for {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
+		for i+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			if t := zeroBytes(w^quotes) | zeroBytes(w^backslashes); t != 0 {
+				i += bits.TrailingZeros64(t) / 8
+				break
+			}
+			i += 8
+		}
+		for i < len(b) && b[i] != '"' && b[i] != '\\' {
+			i++
+		}
+		if i >= len(b) {
 			return -1
 		}
-		q := i + j
-		bs := 0
-		for k := q - 1; k >= i && b[k] == '\\'; k-- {
-			bs++
+		if b[i] == '"' {
+			return i + 1
 		}
-		if bs%2 == 0 {
-			return q + 1
-		}
-		i = q + 1
+		i += 2 // a backslash and the byte it escapes
 	}
+}
+
+const (
+	quotes      = 0x2222222222222222
+	backslashes = 0x5c5c5c5c5c5c5c5c
+	lows        = 0x0101010101010101
+	highs       = 0x8080808080808080
+)
+
+// zeroBytes has the high bit set of the first zero byte of w (and maybe of
+// later bytes, never of earlier ones).
+func zeroBytes(w uint64) uint64 {
+	return (w - lows) &^ w & highs
 }
 
 // expect consumes the byte c after optional whitespace.
@@ -273,7 +311,7 @@ func scanRecords(r io.Reader, fn recordFunc) (int, error) {
 			if err != nil {
 				return fmt.Errorf("record %d: %w", n, err)
 			}
-			if err := fn(n, s.buf[s.start:end], ro, name); err != nil {
+			if err := fn(n, s.buf[s.start:end], ro, name, s.members); err != nil {
 				return fmt.Errorf("record %d: %w", n, err)
 			}
 			s.start = end

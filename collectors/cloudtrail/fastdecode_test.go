@@ -1,0 +1,117 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// requireSameDecode checks that the fast top-level decoder, when it takes
+// a record, reads exactly what the struct decoder (with its lenient
+// fallback) reads, and that normalising gives the same event either way.
+func requireSameDecode(t *testing.T, where string, raw []byte) {
+	t.Helper()
+	var fast rawRecord
+	if decodeTop(raw, nil, &fast, &arena{}) {
+		requireSameRecord(t, where, raw, fast)
+	}
+	// As the stream scanner hands records over: with their key offsets.
+	b := bytes.TrimSpace(raw)
+	var members []int32
+	if n, _, _, ok := scanValue(b, &members); ok && n == len(b) && b[0] == '{' {
+		var at rawRecord
+		if decodeTop(b, members, &at, &arena{}) {
+			requireSameRecord(t, where+" (key offsets)", raw, at)
+		}
+	}
+}
+
+func requireSameRecord(t *testing.T, where string, raw []byte, fast rawRecord) {
+	t.Helper()
+	var slow rawRecord
+	slowErr := decodeRecord(raw, &slow)
+	require.NoError(t, slowErr, "%s: the fast decoder took a record the decoder rejects", where)
+	timeOf := func(r *rawRecord) time.Time {
+		if r.timeParsed {
+			return r.eventTime
+		}
+		t, _ := parseTime(r.EventTime)
+		return t
+	}
+	require.Equal(t, timeOf(&slow), timeOf(&fast), "%s: eventTime", where)
+	require.Equal(t, slow.RequestParameters.object(), fast.RequestParameters.object(), "%s: requestParameters", where)
+	require.Equal(t, slow.ResponseElements.object(), fast.ResponseElements.object(), "%s: responseElements", where)
+	for _, r := range []*rawRecord{&fast, &slow} {
+		r.EventTime, r.eventTime, r.timeParsed = "", time.Time{}, false
+		r.RequestParameters, r.ResponseElements = nil, nil
+	}
+	require.Equal(t, slow, fast, "%s: fields", where)
+}
+
+func TestFastDecodeMatchesDecoder(t *testing.T) {
+	base := `"eventVersion":"1.09","eventID":"e1","eventSource":"ec2.amazonaws.com","awsRegion":"eu-west-1"`
+	cases := []struct {
+		name, rec string
+		fast      bool // the fast decoder takes it
+	}{
+		{"usual", `{` + base + `,"eventTime":"2024-05-01T10:00:00Z","eventName":"RunInstances","readOnly":false,"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/r"},"sourceIdentity":"alice","attributes":{"mfaAuthenticated":"true"}}},"requestParameters":{"a":[1,2.5,{"b":null}],"c":"arn:aws:s3:::x"},"responseElements":null,"resources":[{"ARN":"arn:aws:s3:::x","type":"AWS::S3::Bucket"}]}`, true},
+		{"fractional time", `{` + base + `,"eventTime":"2024-05-01T10:00:00.123Z"}`, true},
+		{"offset time", `{` + base + `,"eventTime":"2024-05-01T12:00:00+02:00"}`, true},
+		{"bad time", `{` + base + `,"eventTime":"2024-02-30T10:00:00Z"}`, true},
+		{"escaped strings", `{` + base + `,"userAgent":"a \"quoted\" agent \u00e9","userIdentity":{"type":"IAMUser","userName":"b\\ob"}}`, true},
+		{"string readOnly", `{` + base + `,"readOnly":"True","sessionCredentialFromConsole":"true"}`, true},
+		{"null fields", `{` + base + `,"userIdentity":null,"requestParameters":null,"resources":null,"errorCode":null,"readOnly":null}`, true},
+		{"number for a string", `{` + base + `,"eventName":5,"userAgent":["x"]}`, true},
+		{"identity of the wrong shape", `{` + base + `,"userIdentity":{"type":"IAMUser","arn":7}}`, true},
+		{"issuer of the wrong shape", `{` + base + `,"userIdentity":{"type":"AssumedRole","sessionContext":{"sessionIssuer":"x"}}}`, true},
+		{"context null", `{` + base + `,"userIdentity":{"type":"AssumedRole","sessionContext":null,"onBehalfOf":{"userId":"u"}}}`, true},
+		{"request not an object", `{` + base + `,"requestParameters":"x","responseElements":[1]}`, true},
+		{"resources of the wrong shape", `{` + base + `,"resources":{"ARN":"x"}}`, true},
+		{"duplicate keys", `{` + base + `,"eventName":"A","eventName":"B"}`, true},
+		{"whitespace", " {\n  \"eventID\" : \"e\" ,\n \"eventName\"\t:\"X\"\n}\n", true},
+		{"case-folded key", `{` + base + `,"EventName":"X"}`, false},
+		{"case-folded identity key", `{` + base + `,"userIdentity":{"Type":"IAMUser"}}`, true}, // userIdentity alone goes to the decoder
+		{"escaped key", `{` + base + `,"event\u004eame":"X"}`, false},
+		{"bad literal", `{` + base + `,"x":tru}`, false},
+		{"trailing bytes", `{` + base + `} x`, false},
+		{"not an object", `[1]`, false},
+		{"two values in a member", `{` + base + `,"eventName":"A" "B","x":1}`, false},
+		{"two objects in a member", `{` + base + `,"tlsDetails":{"a":1} {"b":2},"x":1}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var r rawRecord
+			require.Equal(t, tc.fast, decodeTop([]byte(tc.rec), nil, &r, &arena{}))
+			if b := bytes.TrimSpace([]byte(tc.rec)); b[0] == '{' {
+				var members []int32
+				if _, _, _, ok := scanValue(b, &members); ok {
+					require.Equal(t, tc.fast, decodeTop(b, members, &r, &arena{}), "with key offsets")
+				}
+			}
+			requireSameDecode(t, tc.name, []byte(tc.rec))
+			// Normalize gives the same event through either decoder.
+			ev, err := Normalize([]byte(tc.rec))
+			var ref rawRecord
+			if refErr := decodeRecord([]byte(tc.rec), &ref); refErr != nil {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, ref.EventID, ev.ID)
+		})
+	}
+}
+
+func TestParseCloudTrailTime(t *testing.T) {
+	for _, s := range []string{"2024-05-01T10:00:00Z", "2024-02-29T23:59:59Z", "2023-02-29T10:00:00Z", "2024-13-01T10:00:00Z",
+		"2024-05-01T24:00:00Z", "2024-05-01T10:60:00Z", "2024-05-01T10:00:60Z", "2024-05-01T10:00:00z", "2024-05-01 10:00:00Z", "0000-01-01T00:00:00Z"} {
+		want, wantErr := time.Parse("2006-01-02T15:04:05Z", s)
+		got, ok := parseCloudTrailTime([]byte(s))
+		require.Equal(t, wantErr == nil, ok, s)
+		if ok {
+			require.Equal(t, want, got, s)
+		}
+	}
+}
