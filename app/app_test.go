@@ -46,7 +46,7 @@ func TestDemoFindsEveryDriftKindAndViolations(t *testing.T) {
 	res, err := a.Cycle(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, "ok", res.Status, "sources: %+v", res.Sources)
-	require.ElementsMatch(t, []string{"network", "storage", "app/staging"}, res.Stacks)
+	require.ElementsMatch(t, []string{"network", "storage", "app/staging", "gcp-prod"}, res.Stacks)
 
 	byKind := map[model.FindingKind][]model.Finding{}
 	policies := map[string]bool{}
@@ -183,7 +183,7 @@ func TestBadInputCostsOnlyThatInput(t *testing.T) {
 	res, err := a.Cycle(context.Background())
 	require.NoError(t, err, "bad inputs never stop the cycle")
 	require.Equal(t, "partial", res.Status)
-	require.ElementsMatch(t, []string{"network", "storage", "app/staging"}, res.Stacks, "the other stacks are still audited")
+	require.ElementsMatch(t, []string{"network", "storage", "app/staging", "gcp-prod"}, res.Stacks, "the other stacks are still audited")
 
 	errs := map[string]string{}
 	for _, s := range res.Sources {
@@ -220,7 +220,7 @@ func TestUnreadableStateSuspendsUnmanaged(t *testing.T) {
 			unmanaged++
 		}
 	}
-	require.Equal(t, 2, unmanaged)
+	require.Equal(t, 3, unmanaged, "two hand-made AWS resources and the hand-made GCP firewall")
 
 	// The network state becomes unreadable: its resources must not turn into
 	// "unmanaged" findings, and the existing unmanaged findings stay open.
@@ -237,7 +237,7 @@ func TestUnreadableStateSuspendsUnmanaged(t *testing.T) {
 	}
 	open, err := a.Store().Findings(context.Background(), store.FindingFilter{States: []model.FindingState{model.StateOpen}, Kinds: []model.FindingKind{model.FindingUnmanaged}})
 	require.NoError(t, err)
-	require.Len(t, open, 2)
+	require.Len(t, open, 3)
 }
 
 func TestFailedInputNeverResolvesItsFindings(t *testing.T) {
@@ -347,4 +347,18 @@ func TestDemoAttributesDriftToAPerson(t *testing.T) {
 	n, err := testutil.GatherAndCount(reg, "driftwarden_out_of_band_changes_total")
 	require.NoError(t, err)
 	require.Positive(t, n)
+}
+
+func TestOutOfBandFindingsBelongToTheResourcesTeam(t *testing.T) {
+	a := newTestApp(t, demoConfig(t))
+	res, err := a.Cycle(context.Background())
+	require.NoError(t, err)
+	found := false
+	for _, f := range res.Findings {
+		if f.Kind == model.FindingOutOfBandChange && f.Address == `aws_instance.web["a"]` {
+			found = true
+			require.Equal(t, "web", f.Team, "the instance's team tag decides, not the stack owner")
+		}
+	}
+	require.True(t, found)
 }

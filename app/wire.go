@@ -240,6 +240,7 @@ func Check(ctx context.Context, cfg *config.Config, log *slog.Logger) (int, erro
 func attributionConfig(cfg *config.Config) attribution.Config {
 	ac := attribution.Config{
 		ChangedAttributes: identity.ChangedAttributes,
+		CountsAsChange:    countsAsChange,
 		ApplySlack:        cfg.Attribution.ApplySlack.D(),
 		ApplyGrace:        cfg.Attribution.ApplyGrace.D(),
 		InventoryLag:      cfg.Attribution.InventoryLag.D(),
@@ -253,6 +254,14 @@ func attributionConfig(cfg *config.Config) attribution.Config {
 		}
 	}
 	return ac
+}
+
+// countsAsChange counts a GCP long-running operation once (its last entry).
+func countsAsChange(ev model.Event) bool {
+	if ev.Source == gcpaudit.EventSource {
+		return gcpaudit.CountsAsChange(ev)
+	}
+	return true
 }
 
 // policyBundles converts the configured bundles.

@@ -44,6 +44,11 @@ type Config struct {
 	// ChangedAttributes returns the Terraform attributes an event changes on
 	// a resource type (from the identity tables); nil means unknown.
 	ChangedAttributes func(ev model.Event, resourceType string) []string
+	// CountsAsChange says whether a successful write event is a change of
+	// its own; nil means every one is. GCP long-running operations log a
+	// first and a last entry: only the last counts, so that one operation
+	// is one change (gcpaudit.CountsAsChange).
+	CountsAsChange func(ev model.Event) bool
 	// ApplySlack widens an apply's window backwards (a cycle may read the
 	// old state while the apply runs). Default 15m.
 	ApplySlack time.Duration
@@ -139,7 +144,7 @@ func (a *Attributor) Attribute(ctx context.Context, in engine.AttributionInput) 
 	touched := map[string][]model.Event{} // resource id -> write events known this cycle
 	for i := range events {
 		ev := &events[i]
-		if ev.ReadOnly || ev.ErrorCode != "" {
+		if ev.ReadOnly || ev.ErrorCode != "" || (a.cfg.CountsAsChange != nil && !a.cfg.CountsAsChange(*ev)) {
 			continue
 		}
 		for _, rid := range ev.Resources {

@@ -12,7 +12,18 @@
 //   - human: anyone else acting through the console, CLI or an SDK,
 //     resolved through assumed roles, Identity Center and service-account
 //     impersonation to the person where the event says who it was;
-//   - service: the cloud acting on its own (autoscaling, a managed service).
+//   - service: the cloud acting on its own (autoscaling, a managed service):
+//     an AWS service principal, or an event with via=service (gcpaudit sets
+//     it for Google-managed service agents such as
+//     service-123@compute-system.iam.gserviceaccount.com).
+//
+// On GCP a deployer is matched by the service account that made the call
+// (Principal.ID), the impersonated account (Issuer) or the person behind
+// it: a Terraform run impersonating terraform@p.iam.gserviceaccount.com
+// matches a rule naming that account; a human impersonating some other
+// service account resolves to the person (Person) and is human. A
+// long-running operation's first and last entries are one change
+// (Config.CountsAsChange).
 //
 // Anything but pipeline opens an out_of_band_change finding at once, one per
 // event and resource, before any inventory confirms the drift. The finding

@@ -38,7 +38,7 @@ func TestConfigValidate(t *testing.T) {
 		{
 			name:   "demo",
 			file:   demo,
-			stdout: regexp.MustCompile(`^` + regexp.QuoteMeta(demo) + `: ok \(1 state sources, 2 inventories, [1-9]\d* policies\)\n$`),
+			stdout: regexp.MustCompile(`^` + regexp.QuoteMeta(demo) + `: ok \(1 state sources, 3 inventories, [1-9]\d* policies\)\n$`),
 		},
 		{
 			name:   "typo'd key",

@@ -82,9 +82,9 @@ func TestScanTable(t *testing.T) {
 	require.Equal(t, 0, code, "stderr: %s", stderr)
 	requireNoSecrets(t, stdout, stderr)
 
-	require.Regexp(t, `^cycle 1 ok: 3 stacks, \d+ changed, \d+ missing, \d+ unmanaged, \d+ violations; \d+ opened, 0 resolved\n`, stdout)
+	require.Regexp(t, `^cycle 1 ok: 4 stacks, \d+ changed, \d+ missing, \d+ unmanaged, \d+ violations; \d+ opened, 0 resolved\n`, stdout)
 	for _, want := range []string{
-		"STACK network", "STACK storage", "STACK app/staging", "STACK (no stack: unmanaged resources)",
+		"STACK network", "STACK storage", "STACK app/staging", "STACK gcp-prod", "STACK (no stack: unmanaged resources)",
 		"SEVERITY", "high", "medium", "low",
 		"aws_db_instance.orders",
 		"Sources:",

@@ -214,6 +214,7 @@ func (s *APISource) Events(ctx context.Context, cp collectors.CheckpointReader) 
 			batch.Checkpoints[parent] = next
 		}
 	}
+	batch.Events = MergeOperations(batch.Events)
 	return batch, errs
 }
 

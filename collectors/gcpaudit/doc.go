@@ -25,8 +25,11 @@
 //     ("google-cloud-sdk", "gcloud/", "command/gcloud"), console ("Cloud
 //     Console", console.cloud.google.com or a browser "Mozilla/" agent),
 //     sdk (google-api-go-client, gl-python, gl-go, gl-java, gccl, ...),
-//     service (no agent, a Google service agent), other; SourceIP is
-//     requestMetadata.callerIp.
+//     service (a Google-managed service agent such as
+//     service-123@compute-system.iam.gserviceaccount.com or
+//     123@cloudservices.gserviceaccount.com acting without a person behind
+//     it, whatever its agent), other; SourceIP is requestMetadata.callerIp.
+//     Attribution gives via=service the verdict "service".
 //   - ErrorCode is the google.rpc.Code name of a non-zero status.code
 //     (PERMISSION_DENIED): failed calls are kept, never changes.
 //   - ReadOnly for read methods (get*, list*, search*, ...; Data Access
@@ -37,6 +40,11 @@
 //     first/last). Both are kept as events; Request[OperationKey] holds the
 //     operation {id, producer, first, last}, and CountsAsChange counts an
 //     operation once: its last entry (or its single first-and-last entry).
+//     The sources fold the first entry into the last when both are in one
+//     read (MergeOperations): the last entry logs only the request's @type,
+//     and takes the first's request so that attribution can name the
+//     changed attributes. Attribution skips events CountsAsChange rejects,
+//     so one operation opens one out_of_band_change finding.
 //
 // Entries that are not audit logs (jsonPayload, textPayload, other proto
 // types) return ErrNotAuditLog and are skipped; malformed JSON and entries

@@ -127,6 +127,7 @@ func (s *FilesSource) Events(ctx context.Context, cp collectors.CheckpointReader
 		}
 	}
 	sort.SliceStable(batch.Events, func(i, j int) bool { return batch.Events[i].Time.Before(batch.Events[j].Time) })
+	batch.Events = MergeOperations(batch.Events)
 	return batch, errs
 }
 

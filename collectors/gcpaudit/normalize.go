@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -126,6 +127,11 @@ func normalize(m map[string]any, raw []byte) (model.Event, error) {
 		ev.UserAgent = str(get(rm, "callerSuppliedUserAgent"))
 	}
 	ev.Via = ViaOf(ev.UserAgent, ev.Principal.ID)
+	if ev.Principal.Person == "" && serviceAgent(ev.Principal.ID) {
+		// A Google-managed service agent acting on its own (with whatever
+		// user agent the service sends): the cloud, not a person.
+		ev.Via = model.ViaService
+	}
 
 	ev.ErrorCode = statusCode(get(pp, "status"))
 
@@ -164,6 +170,69 @@ func CountsAsChange(ev model.Event) bool {
 	first, _ := op["first"].(bool)
 	last, _ := op["last"].(bool)
 	return last || !first
+}
+
+// MergeOperations folds the first entry of each long-running operation
+// into its last entry when both are in evs: the last entry, the one that
+// counts as the change, logs only the request's @type, so it takes the
+// first entry's request fields (and user agent, source IP and resources
+// where it lacks them). Both entries stay in evs; CountsAsChange still
+// counts only the last. It modifies evs in place and returns it.
+func MergeOperations(evs []model.Event) []model.Event {
+	firsts := map[string]int{}
+	for i := range evs {
+		if k, first, last := operationOf(evs[i]); k != "" && first && !last {
+			firsts[k] = i
+		}
+	}
+	if len(firsts) == 0 {
+		return evs
+	}
+	for i := range evs {
+		k, first, last := operationOf(evs[i])
+		j, ok := firsts[k]
+		if k == "" || first || !last || !ok {
+			continue
+		}
+		f, l := &evs[j], &evs[i]
+		if l.Request == nil {
+			l.Request = map[string]any{}
+		} else {
+			l.Request = maps.Clone(l.Request)
+		}
+		for key, v := range f.Request {
+			if _, has := l.Request[key]; !has {
+				l.Request[key] = v
+			}
+		}
+		if l.UserAgent == "" {
+			l.UserAgent, l.Via = f.UserAgent, f.Via
+		}
+		if l.SourceIP == "" {
+			l.SourceIP = f.SourceIP
+		}
+		if len(l.Resources) == 0 {
+			l.Resources = f.Resources
+		}
+	}
+	return evs
+}
+
+// operationOf returns the key (producer + id) and the first/last flags of
+// an event's long-running operation; key is "" for other events.
+func operationOf(ev model.Event) (key string, first, last bool) {
+	op, ok := ev.Request[OperationKey].(map[string]any)
+	if !ok {
+		return "", false, false
+	}
+	id, _ := op["id"].(string)
+	if id == "" {
+		return "", false, false
+	}
+	producer, _ := op["producer"].(string)
+	first, _ = op["first"].(bool)
+	last, _ = op["last"].(bool)
+	return producer + "/" + id, first, last
 }
 
 // OperationID returns the long-running operation id of an event, or "".
@@ -368,13 +437,23 @@ func ViaOf(ua, principal string) model.Via {
 	return model.ViaOther
 }
 
-// serviceAgent reports whether an email is a Google-managed service agent.
+// serviceAgent reports whether an email is a Google-managed service agent:
+// service-<number>@<service>.iam.gserviceaccount.com (compute-system,
+// gcp-sa-*, container-engine-robot, ...),
+// service-<number>@developer.gserviceaccount.com, or an address of a
+// Google domain such as <number>@cloudservices.gserviceaccount.com.
+// User-managed accounts (name@project.iam.gserviceaccount.com,
+// <number>-compute@developer.gserviceaccount.com, the App Engine default
+// project@appspot.gserviceaccount.com) are not.
 func serviceAgent(email string) bool {
 	at := strings.IndexByte(email, '@')
 	if at < 0 {
 		return false
 	}
 	d := email[at+1:]
+	if d == "appspot.gserviceaccount.com" {
+		return false // the App Engine default service account runs user code
+	}
 	if strings.HasSuffix(d, ".iam.gserviceaccount.com") || d == "developer.gserviceaccount.com" {
 		return strings.HasPrefix(email, "service-")
 	}

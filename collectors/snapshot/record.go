@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/identity"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -124,6 +125,11 @@ func parseResource(raw map[string]json.RawMessage, typ, source string) (*collect
 		return nil, err
 	}
 	r := model.Identity(f.provider, typ, idAttrs)
+	if r.Provider == "google" {
+		if id := gcpID(typ, attrs, idAttrs); id != "" {
+			r.ID = id
+		}
+	}
 	if r.ID == "" {
 		return nil, fmt.Errorf(`no identity: "arn" %q is not an ARN and there is no "id"`, f.arn)
 	}
@@ -148,6 +154,28 @@ func parseResource(raw map[string]json.RawMessage, typ, source string) (*collect
 var identityKeys = []string{
 	"id", "arn", "region", "location", "zone", "account_id", "owner_id", "project",
 	"tags_all", "tags", "effective_labels", "labels",
+}
+
+// gcpID returns the canonical id of a google resource line: its CAI full
+// resource name, as states, plans, the asset inventory and the audit logs
+// name it. An "id" that already is a full resource name ("//...") is kept;
+// otherwise the GCP identity table derives it from the attributes and id.
+// It returns "" for types the table does not know.
+func gcpID(typ string, attrs, idAttrs map[string]any) string {
+	if id := str(idAttrs["id"]); strings.HasPrefix(id, "//") {
+		return id
+	}
+	if _, ok := identity.GCPByTerraform(typ); !ok {
+		return ""
+	}
+	m := make(map[string]any, len(attrs)+2)
+	for k, v := range attrs {
+		m[k] = v
+	}
+	for k, v := range idAttrs {
+		m[k] = v
+	}
+	return identity.GCPCanonicalFromTerraform(typ, m)
 }
 
 // identityAttrs merges the top-level id and arn into a small copy of the

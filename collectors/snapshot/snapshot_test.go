@@ -94,7 +94,7 @@ func TestHappyPath(t *testing.T) {
 	require.Equal(t, "prod", db.Stack)
 	require.True(t, db.Managed())
 
-	g := m["google/google_storage_bucket/b1"]
+	g := m["//storage.googleapis.com/b1"] // google resources are keyed by their CAI name
 	require.Equal(t, "my-proj", g.Account)
 	require.Equal(t, "EU", g.Region)
 

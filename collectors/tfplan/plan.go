@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/identity"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -251,6 +252,13 @@ func driftToLive(e driftEntry, stack, source string) (lr collectors.LiveResource
 		idAttrs = before
 	}
 	r := model.Identity(providerShortName(e.ProviderName, e.Type), e.Type, idAttrs)
+	if strings.HasPrefix(e.Type, "google_") {
+		// Google resources are named by their CAI full resource name, as
+		// states, the asset inventory and the audit logs name them.
+		if id := identity.GCPCanonicalFromTerraform(e.Type, idAttrs); id != "" {
+			r.ID = id
+		}
+	}
 	r.Address = e.Address
 	r.Stack = stack
 	r.Source = source

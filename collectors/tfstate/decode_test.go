@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/identity"
 	"github.com/driftwarden/driftwarden/internal/testcorpus"
 	"github.com/driftwarden/driftwarden/model"
 )
@@ -144,8 +145,13 @@ func TestDecodeCorpus(t *testing.T) {
 				require.Equal(t, want[i].sensitive, len(r.Sensitive) > 0, r.Address)
 				require.NotEmpty(t, r.ID, r.Address)
 				// The selective extraction agrees with model.Identity
+				// (and, for google resources, the GCP table's CAI name)
 				// over the fully decoded attributes.
-				want := model.Identity(r.Provider, r.Type, attrs(t, r))
+				all := attrs(t, r)
+				want := model.Identity(r.Provider, r.Type, all)
+				if id := identity.GCPCanonicalFromTerraform(r.Type, all); id != "" && strings.HasPrefix(r.Type, "google_") {
+					want.ID = id
+				}
 				require.Equal(t, want.ID, r.ID, r.Address)
 				require.Equal(t, want.NativeID, r.NativeID, r.Address)
 				require.Equal(t, want.Region, r.Region, r.Address)

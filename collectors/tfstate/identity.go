@@ -3,7 +3,9 @@ package tfstate
 import (
 	"bytes"
 	"math"
+	"strings"
 
+	"github.com/driftwarden/driftwarden/identity"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -23,10 +25,30 @@ const (
 	kTags
 	kEffectiveLabels
 	kLabels
+	// The attributes identity.GCPCanonicalFromTerraform reads besides the
+	// above (the GCP table's Attrs and IAM ParentAttr, role and member):
+	// decoded for google_* resources only.
+	kName
+	kEmail
+	kProjectID
+	kDatasetID
+	kManagedZone
+	kType
+	kCluster
+	kBucket
+	kTopic
+	kServiceAccountID
+	kCryptoKeyID
+	kRole
+	kMember
 	numIDKeys
 )
 
-var idKeyNames = [numIDKeys]string{"id", "arn", "region", "location", "zone", "account_id", "owner_id", "project", "tags_all", "tags", "effective_labels", "labels"}
+// firstGCPKey is the first key only google_* resources decode.
+const firstGCPKey = kName
+
+var idKeyNames = [numIDKeys]string{"id", "arn", "region", "location", "zone", "account_id", "owner_id", "project", "tags_all", "tags", "effective_labels", "labels",
+	"name", "email", "project_id", "dataset_id", "managed_zone", "type", "cluster", "bucket", "topic", "service_account_id", "crypto_key_id", "role", "member"}
 
 func idKeyIndex(k []byte) int {
 	switch string(k) {
@@ -54,6 +76,32 @@ func idKeyIndex(k []byte) int {
 		return kEffectiveLabels
 	case "labels":
 		return kLabels
+	case "name":
+		return kName
+	case "email":
+		return kEmail
+	case "project_id":
+		return kProjectID
+	case "dataset_id":
+		return kDatasetID
+	case "managed_zone":
+		return kManagedZone
+	case "type":
+		return kType
+	case "cluster":
+		return kCluster
+	case "bucket":
+		return kBucket
+	case "topic":
+		return kTopic
+	case "service_account_id":
+		return kServiceAccountID
+	case "crypto_key_id":
+		return kCryptoKeyID
+	case "role":
+		return kRole
+	case "member":
+		return kMember
 	}
 	return -1
 }
@@ -170,7 +218,25 @@ func (x *idExtractor) resource(provider, typ string, raw []byte, sp *idSpans) (m
 		}
 	}
 	r := model.Identity(provider, typ, x.attrs)
-	for k := kTagsAll; k < numIDKeys; k++ {
+	if strings.HasPrefix(typ, "google_") {
+		// Google resources are named by their CAI full resource name, as
+		// the asset inventory and the audit logs name them.
+		for k := firstGCPKey; k < numIDKeys; k++ {
+			sv := sp[k]
+			if sv.end == 0 || raw[sv.start] != '"' {
+				continue
+			}
+			b, err := x.unquote(raw[sv.start:sv.end])
+			if err != nil {
+				return model.Resource{}, err
+			}
+			x.attrs[idKeyNames[k]] = string(b)
+		}
+		if id := identity.GCPCanonicalFromTerraform(typ, x.attrs); id != "" {
+			r.ID = id
+		}
+	}
+	for k := kTagsAll; k < firstGCPKey; k++ {
 		sv := sp[k]
 		if sv.end == 0 || raw[sv.start] != '{' || sv.end-sv.start == 2 {
 			continue
