@@ -113,7 +113,7 @@ func TestAlertsListAndConfigValidateWarnings(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, string(payloads), string(again))
 
-	far := copyDemo(t, "policies:\n", "waivers:\n  - {policy: DW-X, reason: r, approver: a, expires: 2099-01-01}\npolicies:\n")
+	far := copyDemo(t, "waivers:\n", "waivers:\n  - {policy: DW-X, reason: r, approver: a, expires: 2099-01-01}\n")
 	code, out, errOut = runCLI(t, "config", "validate", far)
 	require.Zero(t, code, errOut)
 	require.Contains(t, out, "ok")
