@@ -146,31 +146,10 @@ func (l coLine) match(c candidate) bool {
 		ok, _ := path.Match(l.segs[0], c.segs[len(c.segs)-1])
 		return ok
 	}
-	if segMatchSlash(l.segs, c.segs) {
+	if segMatch(l.segs, c.segs) {
 		return true
 	}
 	return false
-}
-
-func segMatchSlash(pat, name []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" {
-			for i := 0; i <= len(name); i++ {
-				if segMatchSlash(pat[1:], name[i:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(name) == 0 {
-			return false
-		}
-		if ok, _ := path.Match(pat[0], name[0]); !ok {
-			return false
-		}
-		pat, name = pat[1:], name[1:]
-	}
-	return len(name) == 0
 }
 
 // LoadModules reads Terraform's .terraform/modules/modules.json and returns

@@ -151,19 +151,8 @@ func (s *sqlStore) FindingsPage(ctx context.Context, q FindingQuery) ([]model.Fi
 	if q.After != "" && q.Offset > 0 {
 		return nil, fmt.Errorf("listing findings: a cursor and an offset cannot be combined")
 	}
-	var (
-		where []string
-		args  []any
-	)
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
-	}
+	var c conds
+	in := c.in
 	in("state", strs(q.States))
 	in("kind", strs(q.Kinds))
 	in("severity", strs(q.Severities))
@@ -175,17 +164,17 @@ func (s *sqlStore) FindingsPage(ctx context.Context, q FindingQuery) ([]model.Fi
 		if err != nil {
 			return nil, fmt.Errorf("listing findings: %w", err)
 		}
-		where = append(where, `(severity_rank < ? OR (severity_rank = ? AND (stack > ? OR (stack = ? AND
+		c.where = append(c.where, `(severity_rank < ? OR (severity_rank = ? AND (stack > ? OR (stack = ? AND
 			(resource_id > ? OR (resource_id = ? AND fingerprint > ?))))))`)
-		args = append(args, rank, rank, stack, stack, res, res, fp)
+		c.args = append(c.args, rank, rank, stack, stack, res, res, fp)
 	}
 	sqlq := `SELECT ` + findingCols + ` FROM findings`
-	if len(where) > 0 {
-		sqlq += ` WHERE ` + strings.Join(where, ` AND `)
+	if len(c.where) > 0 {
+		sqlq += ` WHERE ` + strings.Join(c.where, ` AND `)
 	}
 	sqlq += ` ORDER BY severity_rank DESC, stack, resource_id, fingerprint LIMIT ? OFFSET ?`
-	args = append(args, q.Limit, q.Offset)
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(sqlq), args...)
+	c.args = append(c.args, q.Limit, q.Offset)
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(sqlq), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing findings: %w", err)
 	}

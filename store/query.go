@@ -18,27 +18,16 @@ func (s *sqlStore) Findings(ctx context.Context, f FindingFilter) ([]model.Findi
 	if f.Limit < 0 || f.Offset < 0 {
 		return nil, fmt.Errorf("listing findings: negative limit or offset (%d, %d)", f.Limit, f.Offset)
 	}
-	var (
-		where []string
-		args  []any
-	)
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
-	}
+	var c conds
+	in := c.in
 	in("state", strs(f.States))
 	in("kind", strs(f.Kinds))
 	in("severity", strs(f.Severities))
 	in("stack", f.Stacks)
 	in("policy_id", f.PolicyIDs)
 	q := `SELECT ` + findingCols + ` FROM findings`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
+	if len(c.where) > 0 {
+		q += ` WHERE ` + strings.Join(c.where, ` AND `)
 	}
 	q += ` ORDER BY severity_rank DESC, stack, resource_id, fingerprint`
 	if f.Limit > 0 || f.Offset > 0 {
@@ -47,9 +36,9 @@ func (s *sqlStore) Findings(ctx context.Context, f FindingFilter) ([]model.Findi
 			limit = 1<<63 - 1 // SQLite needs a LIMIT before OFFSET
 		}
 		q += ` LIMIT ? OFFSET ?`
-		args = append(args, limit, f.Offset)
+		c.args = append(c.args, limit, f.Offset)
 	}
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(q), args...)
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(q), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing findings: %w", err)
 	}
@@ -66,6 +55,23 @@ func (s *sqlStore) Findings(ctx context.Context, f FindingFilter) ([]model.Findi
 		return nil, fmt.Errorf("listing findings: %w", err)
 	}
 	return out, nil
+}
+
+// conds accumulates WHERE conditions and their arguments.
+type conds struct {
+	where []string
+	args  []any
+}
+
+// in adds "col IN (?, ...)" for a non-empty list of values.
+func (c *conds) in(col string, vals []string) {
+	if len(vals) == 0 {
+		return
+	}
+	c.where = append(c.where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
+	for _, v := range vals {
+		c.args = append(c.args, v)
+	}
 }
 
 func strs[T ~string](vs []T) []string {
