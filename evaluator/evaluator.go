@@ -160,14 +160,14 @@ type policy struct {
 	// overridden is true when Options.Severity sets the severity, which
 	// then wins over a severity returned by the rule.
 	overridden bool
-	query      rego.PreparedEvalQuery // x = data.<pkg>.deny
+	query      rego.PreparedEvalQuery // x = data.<pkg>.deny (explain)
+	direct     *directQuery           // the same, run on topdown directly
 }
 
 // plan evaluates every policy that applies to one resource type.
 type plan struct {
 	policies []*policy
-	vars     []string
-	query    rego.PreparedEvalQuery
+	direct   *directQuery
 }
 
 // kindPlans holds the plans of one input kind.
@@ -403,6 +403,9 @@ func (e *Evaluator) compile(ctx context.Context, current string, bs []*loadedBun
 		}
 		p := &policy{info: info, path: m.path, overridden: overridden}
 		p.query, err = e.prepare(ctx, compiler, set.store, []ast.Ref{m.path})
+		if err == nil {
+			p.direct, err = newDirectQuery(compiler, set.store, []ast.Ref{m.path})
+		}
 		if err != nil {
 			return nil, fmt.Errorf("preparing policy %s (%s): %w", info.ID, info.File, err)
 		}
@@ -440,6 +443,7 @@ func (e *Evaluator) compile(ctx context.Context, current string, bs []*loadedBun
 			}
 		}
 		kp := &kindPlans{byType: map[string]*plan{}}
+		generic = e.prunePlan(ctx, compiler, set.store, kind, "", generic)
 		if kp.generic, err = e.newPlan(ctx, compiler, set.store, generic); err != nil {
 			return nil, err
 		}
@@ -450,6 +454,7 @@ func (e *Evaluator) compile(ctx context.Context, current string, bs []*loadedBun
 					applicable = append(applicable, p)
 				}
 			}
+			applicable = e.prunePlan(ctx, compiler, set.store, kind, t, applicable)
 			if kp.byType[t], err = e.newPlan(ctx, compiler, set.store, applicable); err != nil {
 				return nil, err
 			}
@@ -469,12 +474,8 @@ func (e *Evaluator) newPlan(ctx context.Context, c *ast.Compiler, store storage.
 		refs[i] = p.path
 	}
 	var err error
-	if pl.query, err = e.prepare(ctx, c, store, refs); err != nil {
+	if pl.direct, err = newDirectQuery(c, store, refs); err != nil {
 		return nil, fmt.Errorf("preparing the combined policy query: %w", err)
-	}
-	pl.vars = make([]string, len(ps))
-	for i := range ps {
-		pl.vars[i] = resultVar(i)
 	}
 	return pl, nil
 }
@@ -483,6 +484,17 @@ func resultVar(i int) string { return fmt.Sprintf("dw_%d", i) }
 
 // prepare builds `dw_0 = data.<pkg0>.deny; dw_1 = data.<pkg1>.deny; ...`.
 func (e *Evaluator) prepare(ctx context.Context, c *ast.Compiler, store storage.Store, pkgs []ast.Ref) (rego.PreparedEvalQuery, error) {
+	return rego.New(
+		rego.ParsedQuery(denyBody(pkgs)),
+		rego.Compiler(c),
+		rego.Store(store),
+		rego.StrictBuiltinErrors(true),
+		rego.GenerateJSON(keepAST),
+	).PrepareForEval(ctx)
+}
+
+// denyBody is `dw_0 = data.<pkg0>.deny; dw_1 = data.<pkg1>.deny; ...`.
+func denyBody(pkgs []ast.Ref) ast.Body {
 	body := make(ast.Body, 0, len(pkgs))
 	for i, pkg := range pkgs {
 		ref := pkg.Copy().Append(ast.StringTerm(denyRule))
@@ -490,13 +502,7 @@ func (e *Evaluator) prepare(ctx context.Context, c *ast.Compiler, store storage.
 		expr.Index = i
 		body = append(body, expr)
 	}
-	return rego.New(
-		rego.ParsedQuery(body),
-		rego.Compiler(c),
-		rego.Store(store),
-		rego.StrictBuiltinErrors(true),
-		rego.GenerateJSON(keepAST),
-	).PrepareForEval(ctx)
+	return body
 }
 
 // keepAST skips OPA's AST-to-Go conversion of results: bindings stay *ast.Term.

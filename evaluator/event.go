@@ -23,7 +23,7 @@ import (
 func (e *Evaluator) EvaluateEvents(ctx context.Context, events []model.Event) ([]model.Violation, []error) {
 	return e.evaluate(ctx, model.SubjectEvent, len(events),
 		func(i int) subjectRef { return subjectRef{id: events[i].ID} },
-		func(i int) (ast.Value, error) { return eventInput(&events[i]), nil })
+		func(i int, _ *inputBuf) (ast.Value, error) { return eventInput(&events[i]), nil })
 }
 
 // EvaluatePlan evaluates one plan against the enabled policies whose input
@@ -32,7 +32,7 @@ func (e *Evaluator) EvaluateEvents(ctx context.Context, events []model.Event) ([
 func (e *Evaluator) EvaluatePlan(ctx context.Context, p PlanInput) ([]model.Violation, []error) {
 	return e.evaluate(ctx, model.SubjectPlan, 1,
 		func(int) subjectRef { return subjectRef{id: p.Stack} },
-		func(int) (ast.Value, error) { return planInput(&p) })
+		func(int, *inputBuf) (ast.Value, error) { return planInput(&p) })
 }
 
 // eventInput builds the event document lazily, like resources.

@@ -103,7 +103,8 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input, explain io.Writer) (
 			continue
 		}
 		if len(rs) > 0 {
-			w.collect(p, ref, rs[0].Bindings[resultVar(0)])
+			t, _ := rs[0].Bindings[resultVar(0)].(*ast.Term)
+			w.collect(p, ref, t)
 		}
 	}
 	return out.violations, out.errs

@@ -16,11 +16,41 @@ import (
 // policy usually reads a few of a resource's ~20 attributes, so converting
 // everything up front would dominate evaluation time.
 func resourceInput(r *model.Resource) (ast.Value, error) {
-	res, err := resourceMap(r)
-	if err != nil {
+	return resourceInputBuf(r, nil)
+}
+
+// inputBuf holds the Go maps of one worker's resource inputs, reused from
+// one resource to the next (an evaluation keeps no reference to its input
+// once it returns), so that building an input allocates no map.
+type inputBuf struct {
+	top, res, tags map[string]any
+}
+
+// resourceInputBuf is resourceInput with the maps of buf (nil: fresh maps).
+func resourceInputBuf(r *model.Resource, buf *inputBuf) (ast.Value, error) {
+	var top, res map[string]any
+	if buf != nil {
+		if buf.top == nil {
+			buf.top, buf.res, buf.tags = make(map[string]any, 2), make(map[string]any, 12), map[string]any{}
+		}
+		top, res = buf.top, buf.res
+		clear(res)
+		clear(buf.tags)
+		for k, v := range r.Tags {
+			buf.tags[k] = v
+		}
+	} else {
+		top, res = make(map[string]any, 2), make(map[string]any, 12)
+	}
+	if err := fillResourceMap(res, r); err != nil {
 		return nil, err
 	}
-	return ast.LazyObject(map[string]any{"kind": string(model.SubjectResource), "resource": res}), nil
+	if buf != nil {
+		res["tags"] = buf.tags
+	}
+	top["kind"] = string(model.SubjectResource)
+	top["resource"] = res
+	return ast.LazyObject(top), nil
 }
 
 // driftInput builds {"kind": "drift", "drift": {kind, resource, diffs, sources}}.
@@ -46,9 +76,18 @@ func driftInput(d *model.Drift) (ast.Value, error) {
 // Sensitive attribute values are replaced by model.Redacted before any
 // policy sees them, so no message can leak them.
 func resourceMap(r *model.Resource) (map[string]any, error) {
+	m := make(map[string]any, 12)
+	if err := fillResourceMap(m, r); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// fillResourceMap puts resourceMap's keys into m.
+func fillResourceMap(m map[string]any, r *model.Resource) error {
 	attrs, err := r.Attrs()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(r.Sensitive) > 0 {
 		attrs = redact(attrs, r.Sensitive)
@@ -64,20 +103,19 @@ func resourceMap(r *model.Resource) (map[string]any, error) {
 	if provider == "" {
 		provider = model.ProviderOf(r.Type)
 	}
-	return map[string]any{
-		"id":         r.ID,
-		"type":       r.Type,
-		"provider":   provider,
-		"native_id":  r.NativeID,
-		"address":    r.Address,
-		"stack":      r.Stack,
-		"account":    r.Account,
-		"region":     r.Region,
-		"tags":       tags,
-		"attributes": attrs,
-		"managed":    r.Managed(),
-		"source":     r.Source,
-	}, nil
+	m["id"] = r.ID
+	m["type"] = r.Type
+	m["provider"] = provider
+	m["native_id"] = r.NativeID
+	m["address"] = r.Address
+	m["stack"] = r.Stack
+	m["account"] = r.Account
+	m["region"] = r.Region
+	m["tags"] = tags
+	m["attributes"] = attrs
+	m["managed"] = r.Managed()
+	m["source"] = r.Source
+	return nil
 }
 
 // redact returns attrs with the value at each path (dotted, [n] indexes:

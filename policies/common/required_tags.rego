@@ -48,6 +48,12 @@ taggable if {
 # tags and tags_all attributes (AWS, tags_all includes provider
 # default_tags) and the labels attribute (Google): exactly first (cheap),
 # then case-insensitively.
+#
+# The default makes a missing tag a false result, which OPA memoises like a
+# true one, where an undefined result is not: without it, missing (the
+# message) would scan every tag source again after the deny rule did.
+default has_tag(_) := false
+
 has_tag(key) if {
 	v := input.resource.tags[key]
 	is_string(v)
