@@ -365,6 +365,10 @@ func TestOutOfBandFindingsBelongToTheResourcesTeam(t *testing.T) {
 			found = true
 			require.Equal(t, "web", f.Team, "the instance's team tag decides, not the stack owner")
 		}
+		if f.Kind == model.FindingViolation && f.PolicyID == "DW-EVT-001" && strings.Contains(f.ResourceID, "instance/i-0aaa") {
+			require.Equal(t, `aws_instance.web["a"]`, f.Address, "event violations name the Terraform address the cycle knows")
+			require.Equal(t, "web", f.Team)
+		}
 	}
 	require.True(t, found)
 }

@@ -382,17 +382,24 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	}
 	res.FinishedAt = e.now()
 
-	if e.Owners != nil {
-		// Findings built without a resource (attribution, event violations)
-		// are owned through the resource they are about when this cycle
-		// knows it (its tags decide first), else by what the finding says:
-		// stack, address, type, account.
-		known := make(map[string]*model.Resource, len(view.resources))
-		for i := range view.resources {
-			if id := view.resources[i].ID; id != "" {
-				known[id] = &view.resources[i]
-			}
+	// Findings built without a resource (attribution, event violations)
+	// take the Terraform address and type of the resource they are about
+	// when this cycle knows it (neither is part of a fingerprint), and are
+	// owned through it (its tags decide first), else by what the finding
+	// says: stack, address, type, account.
+	known := make(map[string]*model.Resource, len(view.resources))
+	for i := range view.resources {
+		if id := view.resources[i].ID; id != "" {
+			known[id] = &view.resources[i]
 		}
+	}
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		if k, ok := known[f.ResourceID]; ok && f.Address == "" {
+			f.Address, f.ResourceType = k.Address, nonEmpty(f.ResourceType, k.Type)
+		}
+	}
+	if e.Owners != nil {
 		for i := range res.Findings {
 			f := &res.Findings[i]
 			if f.Team != "" {
