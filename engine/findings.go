@@ -101,7 +101,8 @@ func (b findingBuilder) eventViolation(v model.Violation, f model.Finding) model
 			f.ResourceID = ev.Resources[0]
 		}
 		f.Stack, f.Account, f.Region = ev.Stack, ev.Account, ev.Region
-		if src, ok := b.stackSource[ev.Stack]; ok && f.Team == "" {
+		if src, ok := b.stackSource[ev.Stack]; ok && f.Team == "" && b.e.Owners == nil {
+			// With an ownership resolver, Run owns it through its resource.
 			f.Team = b.e.Meta[src].Owner
 		}
 		f.Scope = eventScopePrefix + ev.Source
