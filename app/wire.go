@@ -281,8 +281,9 @@ func eventSource(ctx context.Context, ev config.Events, m *metrics.Metrics, log 
 	case "cloudtrail_files":
 		fc := cloudtrail.FileConfig{
 			Dir: ev.Path, Bucket: ev.Bucket, Prefix: ev.Prefix, Accounts: ev.Accounts, Regions: ev.Regions,
-			Options: cloudtrail.Options{IncludeReadOnly: ev.IncludeReadOnly},
-			Logger:  log.With("source", ev.Name),
+			Options:      cloudtrail.Options{IncludeReadOnly: ev.IncludeReadOnly},
+			RelistWindow: ev.RelistWindow.D(),
+			Logger:       log.With("source", ev.Name),
 		}
 		if m != nil {
 			counter := m.EventsIngested.WithLabelValues(ev.Name)
@@ -336,7 +337,8 @@ func eventSource(ctx context.Context, ev config.Events, m *metrics.Metrics, log 
 			Logger: log.With("source", ev.Name),
 		}), nil
 	case "gcpaudit_files":
-		fc := gcpaudit.FilesConfig{Dir: ev.Path, Bucket: ev.Bucket, Prefix: ev.Prefix, Logs: ev.Logs, Logger: log.With("source", ev.Name)}
+		fc := gcpaudit.FilesConfig{Dir: ev.Path, Bucket: ev.Bucket, Prefix: ev.Prefix, Logs: ev.Logs,
+			RelistWindow: ev.RelistWindow.D(), Logger: log.With("source", ev.Name)}
 		if ev.Bucket != "" {
 			client, err := gcsClient(ctx, ev.GCPAccess)
 			if err != nil {

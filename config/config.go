@@ -302,7 +302,11 @@ type Events struct {
 	Overlap           Duration `yaml:"overlap"`
 	InitialLookback   Duration `yaml:"initial_lookback"`
 	RequestsPerMinute int      `yaml:"requests_per_minute"`
-	GCPAccess         `yaml:",inline"`
+	// RelistWindow (cloudtrail_files, gcpaudit_files) is how far back, in
+	// the time in the file names, each cycle lists again for files
+	// delivered late or out of order (default 30m).
+	RelistWindow Duration `yaml:"relist_window"`
+	GCPAccess    `yaml:",inline"`
 }
 
 // GCPAccess says how a source reaches Google Cloud: Application Default

@@ -252,6 +252,11 @@ func (c *Config) validate(v *validator) {
 		if s.Type != "cloudtrail_api" && (s.RoleARNTemplate != "" || s.SessionName != "" || s.RateLimit != 0) {
 			v.errorf(p+".role_arn_template", "role_arn_template, session_name and rate_limit apply only to cloudtrail_api")
 		}
+		if s.Type != "cloudtrail_files" && s.Type != "gcpaudit_files" && s.RelistWindow != 0 {
+			v.errorf(p+".relist_window", "relist_window applies only to cloudtrail_files and gcpaudit_files")
+		} else if s.RelistWindow < 0 || s.RelistWindow.D() > 24*time.Hour {
+			v.errorf(p+".relist_window", "relist_window must be between 0 (the default, 30m) and 24h, got %s", s.RelistWindow.D())
+		}
 		switch s.Type {
 		case "cloudtrail_files":
 			if (s.Path == "") == (s.Bucket == "") {

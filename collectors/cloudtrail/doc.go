@@ -6,8 +6,10 @@
 // Files are streamed: a scanner splits {"Records":[...]} into records without
 // decoding them, read-only records are dropped from what the scanner saw of
 // their top level, and only the kept records are decoded (goccy/go-json).
-// Checkpoints are per account/region prefix (the last file read whole);
-// re-read records are safe because events are de-duplicated by eventID.
+// Checkpoints are per account/region prefix: a resume window (a low-water
+// mark and the files read after it), so that files delivered late or out of
+// name order are read once; only a damaged file's records are re-read, and
+// they are de-duplicated by eventID.
 //
 // APISource reads the same events from the LookupEvents API for a few
 // accounts (a role assumed per account), every region, all pages, within

@@ -52,7 +52,12 @@ type FileConfig struct {
 	// MaxAttempts is how many cycles a file that cannot be read holds its
 	// account/region back before it is skipped with an error (default 3).
 	MaxAttempts int
-	Logger      *slog.Logger
+	// RelistWindow is how far back, in the delivery time of the file names,
+	// each cycle lists again to find files delivered late or out of order
+	// (default DefaultRelistWindow). A file older than this when it appears
+	// is never read.
+	RelistWindow time.Duration
+	Logger       *slog.Logger
 	// Ingested, when set, is called with the number of events read per file
 	// (driftwarden_events_ingested_total{source}).
 	Ingested func(n int)
@@ -71,18 +76,32 @@ type S3API interface {
 	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 }
 
-// FileSource reads CloudTrail log files incrementally: per account and
-// region it lists the files after its checkpoint (the last file read
-// completely) and streams each one.
+// FileSource reads CloudTrail log files incrementally, per account and
+// region, in key order (which is delivery time order: the date folder, then
+// the YYYYMMDDTHHmmZ of the name, then its random suffix).
+//
+// Key order is not arrival order: two files delivered in the same minute
+// sort by their random suffix, and CloudTrail delivers some files late. So
+// the checkpoint of an account/region is a resume window, not a single key:
+// a low-water mark (every key up to it is done) and the keys processed
+// after it. Each cycle lists from the low-water mark, skips the keys
+// already processed, reads the new ones in order, then moves the low-water
+// mark to RelistWindow before the delivery time of the newest file read
+// and forgets the processed keys before it. A file that appears within the
+// window of the newest file read, whatever its name, is read exactly once;
+// one that appears later than that (its delivery time more than
+// RelistWindow before the newest file's) is never read. At most
+// maxProcessedKeys keys are kept per account/region; past that the oldest
+// are dropped and the low-water mark moves up to them.
 //
 // A file that cannot be read completely (truncated gzip, not JSON) keeps
 // the events before the damage, reports an *collectors.InputError naming
-// the file and record, and does not advance its account/region checkpoint:
-// the next cycle reads it again (events are de-duplicated by eventID
-// downstream, so the re-read records count once) and nothing after it is
-// read this cycle, so the checkpoint can never pass it. After MaxAttempts
-// cycles it is skipped with an error saying so, so one corrupt file cannot
-// stop ingestion for good.
+// the file and record, and is not marked processed: the next cycle reads it
+// again (events are de-duplicated by eventID downstream, so the re-read
+// records count once) and nothing after it is read this cycle, so the
+// low-water mark never passes it. After MaxAttempts cycles it is skipped
+// with an error saying so, so one corrupt file cannot stop ingestion for
+// good.
 type FileSource struct {
 	name  string
 	cfg   FileConfig
@@ -121,10 +140,26 @@ func NewFileSource(name string, cfg FileConfig) (*FileSource, error) {
 // Name is the configured source name.
 func (s *FileSource) Name() string { return s.name }
 
-// fileCheckpoint is the stored value per account/region prefix.
+// DefaultRelistWindow is how far back a file source lists again for files
+// delivered late or out of order, by default.
+const DefaultRelistWindow = 30 * time.Minute
+
+// maxProcessedKeys bounds the processed keys kept per account/region
+// (CloudTrail delivers a few files per 5 minutes per account and region;
+// very busy ones more).
+const maxProcessedKeys = 4096
+
+// fileCheckpoint is the stored value per account/region prefix. Earlier
+// versions stored a bare key, then {"after","failing","attempts"} with
+// After the last key read: both read as a low-water mark with nothing
+// processed after it.
 type fileCheckpoint struct {
-	// After is the last key read completely (or skipped).
+	// After is the low-water mark: every key up to it was read completely
+	// (or skipped, or is older than the window); listing starts after it.
 	After string `json:"after,omitempty"`
+	// Done are the keys after After read completely (or skipped), relative
+	// to the account/region prefix, sorted.
+	Done []string `json:"done,omitempty"`
 	// Failing is a key that could not be read, and how often.
 	Failing  string `json:"failing,omitempty"`
 	Attempts int    `json:"attempts,omitempty"`
@@ -142,45 +177,77 @@ func (s *FileSource) Events(ctx context.Context, cp collectors.CheckpointReader)
 		}
 		key := "files:" + p
 		var c fileCheckpoint
-		if v, err := cp.Checkpoint(ctx, s.name, key); err == nil {
-			if err := json.Unmarshal([]byte(v), &c); err != nil {
-				c = fileCheckpoint{After: v} // a bare key
+		stored, err := cp.Checkpoint(ctx, s.name, key)
+		if err == nil {
+			if err := json.Unmarshal([]byte(stored), &c); err != nil {
+				c = fileCheckpoint{After: stored} // a bare key
 			}
 		} else if !errors.Is(err, store.ErrNotFound) {
 			errs = append(errs, fmt.Errorf("cloudtrail source %s: reading checkpoint %s: %w", s.name, key, err))
 			continue
+		}
+		done := make(map[string]bool, len(c.Done))
+		for _, d := range c.Done {
+			if k := p + d; k > c.After {
+				done[k] = true
+			}
 		}
 		keys, err := s.store.Keys(ctx, p, c.After)
 		if err != nil {
 			errs = append(errs, &collectors.InputError{Source: s.name, Location: s.store.Location(p), Err: fmt.Errorf("listing log files: %w", err)})
 			continue
 		}
+		held, attempts := "", 0 // the file holding the prefix back this cycle
 		for _, k := range keys {
-			if !strings.HasSuffix(k, ".json.gz") && !strings.HasSuffix(k, ".json") {
+			if done[k] || (!strings.HasSuffix(k, ".json.gz") && !strings.HasSuffix(k, ".json")) {
 				continue
+			}
+			if ctx.Err() != nil {
+				errs = append(errs, ctx.Err())
+				held = k
+				break
 			}
 			n, err := s.readFile(ctx, k, &batch, seen)
 			if s.cfg.Ingested != nil && n > 0 {
 				s.cfg.Ingested(n)
 			}
 			if err == nil {
-				c = fileCheckpoint{After: k}
+				done[k] = true
 				continue
 			}
-			if c.Failing == k {
-				c.Attempts++
-			} else {
-				c.Failing, c.Attempts = k, 1
+			if ctx.Err() != nil { // interrupted, not damaged: no attempt spent
+				errs = append(errs, err)
+				held = k
+				if c.Failing == k {
+					attempts = c.Attempts
+				}
+				break
 			}
-			if c.Attempts >= s.cfg.MaxAttempts {
-				errs = append(errs, fmt.Errorf("%w (skipped after %d attempts)", err, c.Attempts))
-				c = fileCheckpoint{After: k}
+			attempts = 1
+			if c.Failing == k {
+				attempts = c.Attempts + 1
+			}
+			if attempts >= s.cfg.MaxAttempts {
+				errs = append(errs, fmt.Errorf("%w (skipped after %d attempts)", err, attempts))
+				done[k] = true
 				continue
 			}
 			errs = append(errs, err)
+			held = k
 			break
 		}
-		if v, err := json.Marshal(c); err == nil && (c.After != "" || c.Failing != "") {
+		next := fileCheckpoint{Failing: held, Attempts: attempts}
+		if held == "" {
+			next.Attempts = 0
+		}
+		next.After, next.Done = advanceWindow(c.After, done, held, s.windowStart(p), maxProcessedKeys)
+		for i, k := range next.Done {
+			next.Done[i] = strings.TrimPrefix(k, p)
+		}
+		if next.After == "" && next.Failing == "" && len(next.Done) == 0 {
+			continue
+		}
+		if v, err := json.Marshal(next); err == nil && string(v) != stored {
 			batch.Checkpoints[key] = string(v)
 		}
 	}
@@ -188,6 +255,85 @@ func (s *FileSource) Events(ctx context.Context, cp collectors.CheckpointReader)
 		errs = append(errs, s.validateDigests(ctx, cp, &batch)...)
 	}
 	return batch, errs
+}
+
+// windowStart returns, for the account/region prefix p, the function giving
+// the low-water key of the window ending at the newest processed key: a key
+// that sorts before every key of the prefix delivered at most RelistWindow
+// before it and after every older one ("" when the newest key has no
+// delivery time).
+func (s *FileSource) windowStart(p string) func(newest string) string {
+	window := s.cfg.RelistWindow
+	if window <= 0 {
+		window = DefaultRelistWindow
+	}
+	segs := strings.Split(strings.TrimSuffix(p, "/"), "/")
+	return func(newest string) string {
+		t := deliveryTime(newest)
+		if t.IsZero() {
+			return ""
+		}
+		w := t.Add(-window).UTC()
+		day := p + w.Format("2006/01/02/")
+		if len(segs) < 3 {
+			return day
+		}
+		// <prefix>/YYYY/MM/DD/ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ: every
+		// file of that minute extends it, every earlier one sorts below it.
+		n := len(segs)
+		return day + segs[n-3] + "_" + segs[n-2] + "_" + segs[n-1] + "_" + w.Format("20060102T1504Z")
+	}
+}
+
+// advanceWindow moves the low-water mark low to the start of the window
+// ending at the newest processed key (windowStart of it), never past held (a
+// key not processed yet, "" for none), forgets the processed keys up to it
+// and keeps at most max of them (dropping the oldest, the mark moving up to
+// them). It returns the new mark and the processed keys after it, sorted.
+func advanceWindow(low string, done map[string]bool, held string, windowStart func(newest string) string, max int) (string, []string) {
+	keys := make([]string, 0, len(done))
+	newest := low
+	for k := range done {
+		if k > low {
+			keys = append(keys, k)
+			if k > newest {
+				newest = k
+			}
+		}
+	}
+	sort.Strings(keys)
+	next := low
+	if newest != "" {
+		if w := windowStart(newest); w > next {
+			next = w
+		}
+	}
+	if held != "" && next >= held {
+		// Everything listed before held was processed this cycle, and
+		// everything before held is older than the window: move up to the
+		// last processed key before it.
+		next = low
+		for _, k := range keys {
+			if k < held {
+				next = k
+			}
+		}
+	}
+	i := sort.SearchStrings(keys, next)
+	for i < len(keys) && keys[i] <= next {
+		i++
+	}
+	keys = keys[i:]
+	if over := len(keys) - max; over > 0 {
+		if held != "" {
+			over = min(over, sort.SearchStrings(keys, held))
+		}
+		if over > 0 {
+			next = keys[over-1]
+			keys = keys[over:]
+		}
+	}
+	return next, keys
 }
 
 // readFile streams one log file into the batch. It returns the number of
@@ -346,14 +492,19 @@ func (l localStore) Keys(_ context.Context, prefix, startAfter string) ([]string
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			return nil
-		}
 		rel, err := filepath.Rel(l.root, p)
 		if err != nil {
 			return err
 		}
 		k := filepath.ToSlash(rel)
+		if d.IsDir() {
+			// A folder whose every key sorts before startAfter (an earlier
+			// day) is not walked.
+			if dir := k + "/"; p != base && dir < startAfter && !strings.HasPrefix(startAfter, dir) {
+				return fs.SkipDir
+			}
+			return nil
+		}
 		if k > startAfter {
 			out = append(out, k)
 		}

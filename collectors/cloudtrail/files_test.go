@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -63,7 +64,7 @@ func (m memCheckpoints) commit(b collectors.EventBatch) {
 	}
 }
 
-func writeFile(t *testing.T, dir, key string, data []byte) {
+func writeFile(t testing.TB, dir, key string, data []byte) {
 	p := filepath.Join(dir, filepath.FromSlash(key))
 	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 	require.NoError(t, os.WriteFile(p, data, 0o644))
@@ -137,7 +138,12 @@ func TestLocalFilesBadInput(t *testing.T) {
 	require.Contains(t, ids(b.Events), "a1")
 	require.NotContains(t, ids(b.Events), "c1", "nothing after the damaged file is read this cycle")
 	cp.commit(b)
-	require.Contains(t, cp["trail|files:AWSLogs/111122223333/CloudTrail/eu-west-1/"], logKey(0, "a"), "checkpoint stops before the damaged file")
+	var c fileCheckpoint
+	require.NoError(t, json.Unmarshal([]byte(cp["trail|files:AWSLogs/111122223333/CloudTrail/eu-west-1/"]), &c))
+	require.Less(t, c.After, logKey(1, "b"), "the low-water mark stops before the damaged file")
+	require.Equal(t, logKey(1, "b"), c.Failing)
+	require.Equal(t, 1, c.Attempts)
+	require.NotContains(t, c.Done, strings.TrimPrefix(logKey(1, "b"), "AWSLogs/111122223333/CloudTrail/eu-west-1/"))
 
 	// Second attempt: still failing -> skipped with an error, the rest read.
 	b, errs = src.Events(context.Background(), cp)
@@ -178,6 +184,7 @@ type fakeS3 struct {
 	meta    map[string]map[string]string
 	fail    func(key string) int // status to return, 0 for none
 	lists   int
+	afters  []string // start-after of each first-page listing of keys
 }
 
 func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -199,6 +206,9 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		q := r.URL.Query()
 		prefix, delim, after := q.Get("prefix"), q.Get("delimiter"), q.Get("start-after")
+		if delim == "" && q.Get("continuation-token") == "" {
+			f.afters = append(f.afters, after)
+		}
 		if tok := q.Get("continuation-token"); tok != "" {
 			after = tok
 		}

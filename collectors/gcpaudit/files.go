@@ -3,6 +3,7 @@ package gcpaudit
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/iterator"
@@ -45,24 +47,45 @@ type FilesConfig struct {
 	Client *storage.Client
 	// Logs are the audit logs to read (activity, data_access,
 	// system_event, policy); default DefaultLogs.
-	Logs   []string
-	Logger *slog.Logger
+	Logs []string
+	// RelistWindow is how far back, in the start times of the file names,
+	// each cycle lists again to find files written late or out of order
+	// (default DefaultRelistWindow). A file older than this when it appears
+	// is never read.
+	RelistWindow time.Duration
+	Logger       *slog.Logger
 }
+
+// DefaultRelistWindow is how far back a files source lists again for files
+// written late or out of order, by default.
+const DefaultRelistWindow = 30 * time.Minute
+
+// maxProcessedFiles bounds the processed file names kept per log.
+const maxProcessedFiles = 4096
 
 // FilesSource reads the JSON files a Cloud Logging sink writes to Cloud
 // Storage (cloudaudit.googleapis.com/<log>/YYYY/MM/DD/HH:MM:SS_HH:MM:SS_S0.json,
 // one LogEntry JSON per line), from GCS or a local directory.
 //
-// Files are read in name order, which is time order within one log. The
-// checkpoint of each log ("files/<log>") is the name of the last file read
-// completely; the next cycle reads only files with a greater name, so no
-// file is read twice. A malformed line is an *collectors.InputError naming
+// Files are read in name order, which is time order within one log. Name
+// order is not write order: the sink writes the shards of an hour (S0, S1,
+// ...) one after the other, and an hour's file can be written after a later
+// hour's. So the checkpoint of each log ("files/<log>") is a resume window,
+// not a single name: a low-water mark (every name up to it is done) and the
+// names processed after it. Each cycle lists from the low-water mark
+// (StartOffset), skips the files already processed, reads the new ones in
+// name order, then moves the low-water mark to the start of the hour
+// RelistWindow before the start time of the newest file read, forgetting
+// the processed names before it. A file whose hour reaches into that window
+// is read exactly once whenever it appears; one written later than that is
+// never read. At most maxProcessedFiles names are kept per log (the oldest
+// are dropped past that). A malformed line is an *collectors.InputError naming
 // the file and line and costs only that line; a file that cannot be read
 // (I/O error) stops that log for the cycle before it, keeping the
 // checkpoint at the previous file, and its partly read events are dropped
 // so that the next cycle reads it whole without counting anything twice.
-// A sink writes each file once, after its time window closed; a file that
-// appears later with a smaller name than the checkpoint would be missed.
+// Checkpoints of earlier versions (the bare name of the last file read)
+// are read as a low-water mark with nothing processed after it.
 type FilesSource struct {
 	name string
 	cfg  FilesConfig
@@ -93,6 +116,16 @@ type object struct {
 	loc  string // for errors
 }
 
+// filesCheckpoint is the stored value per log.
+type filesCheckpoint struct {
+	// After is the low-water mark: every name up to it was read (or is
+	// older than the window); listing starts after it.
+	After string `json:"after,omitempty"`
+	// Done are the names after After read, relative to the log's folder
+	// (cloudaudit.googleapis.com/<log>/), sorted.
+	Done []string `json:"done,omitempty"`
+}
+
 // Events reads the files written since the checkpoints.
 func (s *FilesSource) Events(ctx context.Context, cp collectors.CheckpointReader) (collectors.EventBatch, []error) {
 	batch := collectors.EventBatch{Source: s.name, Checkpoints: map[string]string{}}
@@ -100,21 +133,41 @@ func (s *FilesSource) Events(ctx context.Context, cp collectors.CheckpointReader
 	seen := map[string]bool{}
 	for _, lg := range s.cfg.Logs {
 		key := "files/" + lg
-		after, err := cp.Checkpoint(ctx, s.name, key)
+		stored, err := cp.Checkpoint(ctx, s.name, key)
 		if err != nil && !isNotFound(err) {
 			errs = append(errs, fmt.Errorf("%s: reading checkpoint %s: %w", s.name, key, err))
 			continue
 		}
-		objs, err := s.list(ctx, lg, after)
+		c := filesCheckpoint{After: stored} // a bare name (earlier versions)
+		if strings.HasPrefix(stored, "{") {
+			c = filesCheckpoint{}
+			if err := json.Unmarshal([]byte(stored), &c); err != nil {
+				errs = append(errs, fmt.Errorf("%s: reading checkpoint %s: %w", s.name, key, err))
+				continue
+			}
+		}
+		prefix := s.namePrefix(lg)
+		done := make(map[string]bool, len(c.Done))
+		for _, d := range c.Done {
+			if n := prefix + d; n > c.After {
+				done[n] = true
+			}
+		}
+		objs, err := s.list(ctx, lg, c.After)
 		if err != nil {
 			errs = append(errs, &collectors.InputError{Source: s.name, Location: s.where(lg), Err: err})
 			continue
 		}
+		held := ""
 		for _, o := range objs {
+			if done[o.name] {
+				continue
+			}
 			evs, ferrs, err := s.readObject(ctx, o)
 			errs = append(errs, ferrs...)
 			if err != nil {
 				errs = append(errs, &collectors.InputError{Source: s.name, Location: o.loc, Err: err})
+				held = o.name
 				break
 			}
 			for _, ev := range evs {
@@ -123,12 +176,105 @@ func (s *FilesSource) Events(ctx context.Context, cp collectors.CheckpointReader
 					batch.Events = append(batch.Events, ev)
 				}
 			}
-			batch.Checkpoints[key] = o.name
+			done[o.name] = true
+		}
+		var next filesCheckpoint
+		next.After, next.Done = advanceWindow(c.After, done, held, s.windowStart(prefix), maxProcessedFiles)
+		for i, n := range next.Done {
+			next.Done[i] = strings.TrimPrefix(n, prefix)
+		}
+		if next.After == "" && len(next.Done) == 0 {
+			continue
+		}
+		if v, err := json.Marshal(next); err == nil && string(v) != stored {
+			batch.Checkpoints[key] = string(v)
 		}
 	}
 	sort.SliceStable(batch.Events, func(i, j int) bool { return batch.Events[i].Time.Before(batch.Events[j].Time) })
 	batch.Events = MergeOperations(batch.Events)
 	return batch, errs
+}
+
+// namePrefix is the part of a log's file names (checkpoint names) before
+// YYYY/MM/DD/.
+func (s *FilesSource) namePrefix(lg string) string {
+	if s.cfg.Dir != "" {
+		return "cloudaudit.googleapis.com/" + lg + "/"
+	}
+	return s.logPrefix(lg)
+}
+
+// windowStart returns the function giving the low-water name of the window
+// ending at the newest processed name: the start of the hour RelistWindow
+// before its start time, which sorts before every file of that hour and
+// after every earlier one ("" when the name has no start time).
+func (s *FilesSource) windowStart(prefix string) func(newest string) string {
+	window := s.cfg.RelistWindow
+	if window <= 0 {
+		window = DefaultRelistWindow
+	}
+	return func(newest string) string {
+		rel := strings.TrimPrefix(newest, prefix)
+		if len(rel) < len("2006/01/02/15:04:05") || len(rel) == len(newest) {
+			return ""
+		}
+		t, err := time.Parse("2006/01/02/15:04:05", rel[:len("2006/01/02/15:04:05")])
+		if err != nil {
+			return ""
+		}
+		return prefix + t.Add(-window).Truncate(time.Hour).Format("2006/01/02/15:04:05")
+	}
+}
+
+// advanceWindow moves the low-water mark low to the start of the window
+// ending at the newest processed name (windowStart of it), never past held
+// (a name not read yet, "" for none), forgets the processed names up to it
+// and keeps at most max of them (dropping the oldest, the mark moving up to
+// them). It returns the new mark and the processed names after it, sorted.
+func advanceWindow(low string, done map[string]bool, held string, windowStart func(newest string) string, max int) (string, []string) {
+	names := make([]string, 0, len(done))
+	newest := low
+	for n := range done {
+		if n > low {
+			names = append(names, n)
+			if n > newest {
+				newest = n
+			}
+		}
+	}
+	sort.Strings(names)
+	next := low
+	if newest != "" {
+		if w := windowStart(newest); w > next {
+			next = w
+		}
+	}
+	if held != "" && next >= held {
+		// Everything listed before held was read this cycle, and everything
+		// before held is older than the window: move up to the last name
+		// read before it.
+		next = low
+		for _, n := range names {
+			if n < held {
+				next = n
+			}
+		}
+	}
+	i := sort.SearchStrings(names, next)
+	for i < len(names) && names[i] <= next {
+		i++
+	}
+	names = names[i:]
+	if over := len(names) - max; over > 0 {
+		if held != "" {
+			over = min(over, sort.SearchStrings(names, held))
+		}
+		if over > 0 {
+			next = names[over-1]
+			names = names[over:]
+		}
+	}
+	return next, names
 }
 
 func (s *FilesSource) where(lg string) string {
@@ -194,14 +340,22 @@ func (s *FilesSource) listDir(lg, after string) ([]object, error) {
 			}
 			return err
 		}
-		if d.IsDir() || !strings.HasSuffix(d.Name(), ".json") {
-			return nil
-		}
 		rel, err := filepath.Rel(s.cfg.Dir, p)
 		if err != nil {
 			return err
 		}
 		name := filepath.ToSlash(rel)
+		if d.IsDir() {
+			// A folder whose every name sorts before after (an earlier
+			// day) is not walked.
+			if dir := name + "/"; p != root && dir < after && !strings.HasPrefix(after, dir) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(d.Name(), ".json") {
+			return nil
+		}
 		if name <= after {
 			return nil
 		}

@@ -157,18 +157,20 @@ func TestFilesFromGCSIncremental(t *testing.T) {
 	require.ErrorAs(t, errs[0], &ie)
 	require.Equal(t, "gs://sink/logs/"+exportDir+"11:00:00_11:59:59_S0.json", ie.Location)
 	require.Equal(t, "line 2", ie.Place)
-	require.Equal(t, "logs/"+exportDir+"11:00:00_11:59:59_S1.json", b.Checkpoints["files/activity"])
+	require.Equal(t, filesCheckpoint{After: "logs/" + exportDir + "10:00:00", Done: []string{
+		"2026/03/01/10:00:00_10:59:59_S0.json", "2026/03/01/11:00:00_11:59:59_S0.json", "2026/03/01/11:00:00_11:59:59_S1.json",
+	}}, decodeCheckpoint(t, b.Checkpoints["files/activity"]), "the window reaches back to the hour before the newest file")
 	ev := b.Events[1]
 	require.Equal(t, []string{"//storage.googleapis.com/b1", "//storage.googleapis.com/b1/iamPolicy"}, ev.Resources)
 	require.Equal(t, "terraform", string(ev.Via))
 	cp.record(b)
 
-	// Next cycle: only the new file is listed from the checkpoint and read.
+	// Next cycle: listed from the window's start, only the new file is read.
 	f.put("logs/"+exportDir+"12:00:00_12:59:59_S0.json", line("a5", "storage.buckets.update", "2026-03-01T12:01:00Z"))
 	b, errs = src.Events(context.Background(), cp)
 	require.Empty(t, errs)
 	require.Equal(t, []string{"a5"}, ids(b))
-	require.Equal(t, "logs/"+exportDir+"11:00:00_11:59:59_S1.json", f.lists[len(f.lists)-1].Get("startOffset"))
+	require.Equal(t, "logs/"+exportDir+"10:00:00", f.lists[len(f.lists)-1].Get("startOffset"))
 	require.Len(t, f.gets, 4, "each export read with alt=media")
 	for name, n := range f.gets {
 		require.Equal(t, 1, n, "%s read more than once", name)
@@ -187,7 +189,9 @@ func TestFilesUnreadableObjectKeepsCheckpointBeforeIt(t *testing.T) {
 	require.Len(t, errs, 1)
 	require.Contains(t, errs[0].Error(), "11:00:00_11:59:59_S0.json")
 	require.Equal(t, []string{"a1"}, ids(b))
-	require.Equal(t, exportDir+"10:00:00_10:59:59_S0.json", b.Checkpoints["files/activity"])
+	c := decodeCheckpoint(t, b.Checkpoints["files/activity"])
+	require.Less(t, c.After, exportDir+"11:00:00_11:59:59_S0.json", "the low-water mark stays before the unreadable file")
+	require.Equal(t, []string{"2026/03/01/10:00:00_10:59:59_S0.json"}, c.Done)
 	cp.record(b)
 	f.failGet = map[string]bool{}
 	b, errs = src.Events(context.Background(), cp)
@@ -210,7 +214,7 @@ func TestFilesFromLocalDirectory(t *testing.T) {
 	require.Empty(t, errs, "a log without exports yet is not an error")
 	require.Equal(t, []string{"a1", "d1"}, ids(b))
 	require.True(t, b.Events[1].ReadOnly)
-	require.Equal(t, exportDir+"10:00:00_10:59:59_S0.json", b.Checkpoints["files/activity"])
+	require.Equal(t, []string{"2026/03/01/10:00:00_10:59:59_S0.json"}, decodeCheckpoint(t, b.Checkpoints["files/activity"]).Done)
 	cp.record(b)
 	b, errs = src.Events(context.Background(), cp)
 	require.Empty(t, errs)
@@ -224,3 +228,10 @@ func TestFilesFromLocalDirectory(t *testing.T) {
 }
 
 func storeNotFound() error { return store.ErrNotFound }
+
+func decodeCheckpoint(t *testing.T, v string) filesCheckpoint {
+	t.Helper()
+	var c filesCheckpoint
+	require.NoError(t, json.Unmarshal([]byte(v), &c), v)
+	return c
+}
