@@ -412,10 +412,17 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 			f.Team = e.Owners(r, stackSource[f.Stack])
 		}
 	}
+	// What was evaluated (types, stacks incl. plan-only ones, accounts,
+	// projects): reports tell "not applicable" from "passed" with it.
+	auditedStacks := make([]string, 0, len(res.Stacks)+len(plans))
+	auditedStacks = append(auditedStacks, res.Stacks...)
+	for s := range plans {
+		auditedStacks = append(auditedStacks, s) // NewAudited sorts
+	}
 	rec := store.CycleRecord{
 		StartedAt: res.StartedAt, FinishedAt: res.FinishedAt, Status: res.Status,
 		Findings: res.Findings, AuditedScopes: scopes, Sources: res.Sources, Counts: res.Counts,
-		Checkpoints: checkpoints, Plan: e.Plan,
+		Checkpoints: checkpoints, Plan: e.Plan, Audited: store.NewAudited(view.resources, auditedStacks),
 	}
 	if e.Waive != nil {
 		rec.Waive = e.Waive(res.FinishedAt)

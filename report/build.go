@@ -209,21 +209,24 @@ func Build(ctx context.Context, h History, req Request, opts Options) (*Report, 
 	sort.SliceStable(rep.OutOfBandChanges, func(i, j int) bool { return rep.OutOfBandChanges[i].When.Before(rep.OutOfBandChanges[j].When) })
 	sort.SliceStable(rep.Drift, func(i, j int) bool { return rep.Drift[i].OpenedAt.Before(rep.Drift[j].OpenedAt) })
 
-	rep.Coverage = coverage(cycles, winFrom, to, asOf, rep.Findings, opts.Retention, rep.GeneratedAt)
+	rep.Coverage = coverage(cycles, winFrom, to, asOf, rep.Findings, req.Stacks, opts.Retention, rep.GeneratedAt)
 	noCycles := rep.Coverage.Status == CoverageMissing
 
 	// Controls: every control of a loaded policy (in the selected
 	// frameworks), plus controls named by findings of policies since removed.
-	enabled := map[string]bool{}
+	enabled := map[string][]Policy{}
 	for _, p := range opts.Policies {
 		for _, c := range p.Controls {
 			if !selected(c) {
 				continue
 			}
 			addPolicy(c, p.ID)
-			enabled[c] = enabled[c] || !p.Disabled
+			if !p.Disabled {
+				enabled[c] = append(enabled[c], p)
+			}
 		}
 	}
+	sc := scopeOf(cycles)
 	ids := make([]string, 0, len(controlPolicies))
 	for c := range controlPolicies {
 		ids = append(ids, c)
@@ -236,12 +239,24 @@ func Build(ctx context.Context, h History, req Request, opts Options) (*Report, 
 		case len(failing[c]) > 0:
 			ctl.Status = ControlFail
 			rep.Summary.ControlsFailed++
-		case noCycles || !enabled[c]:
-			ctl.Status = ControlNotAssessed
+		case noCycles:
+			ctl.Status, ctl.Reason = ControlNotAssessed, "no audit cycle ran in the window"
+			rep.Summary.ControlsNotAssessed++
+		case len(enabled[c]) == 0:
+			ctl.Status, ctl.Reason = ControlNotAssessed, "every policy mapped to it is disabled or no longer loaded"
 			rep.Summary.ControlsNotAssessed++
 		default:
-			ctl.Status = ControlPass
-			rep.Summary.ControlsPassed++
+			switch a, why := controlApplicability(enabled[c], sc); a {
+			case notApplicable:
+				ctl.Status, ctl.Reason = ControlNotApplicable, why
+				rep.Summary.ControlsNotApplicable++
+			case notAssessed:
+				ctl.Status, ctl.Reason = ControlNotAssessed, why
+				rep.Summary.ControlsNotAssessed++
+			default:
+				ctl.Status = ControlPass
+				rep.Summary.ControlsPassed++
+			}
 		}
 		rep.Controls = append(rep.Controls, ctl)
 	}

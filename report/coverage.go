@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -9,22 +10,69 @@ import (
 	"github.com/driftwarden/driftwarden/store"
 )
 
-// coverage examines the cycles of [from, to]: what ran, what failed, and
-// where no cycle ran for longer than twice the median interval.
-func coverage(cycles []store.Cycle, from, to time.Time, asOf bool, findings []Finding, retention time.Duration, now time.Time) Coverage {
+// coverage examines the cycles of [from, to]: what ran, what they audited,
+// what failed, and where no cycle ran for longer than twice the median
+// interval. wantStacks is the report's stack filter.
+func coverage(cycles []store.Cycle, from, to time.Time, asOf bool, findings []Finding, wantStacks []string, retention time.Duration, now time.Time) Coverage {
 	cv := Coverage{
 		WindowFrom: from, WindowTo: to, Cycles: len(cycles),
-		Stacks: []string{}, Accounts: []string{}, Projects: []string{}, Sources: []SourceCoverage{}, Gaps: []Gap{}, Notes: []string{},
+		Stacks: []string{}, Accounts: []string{}, Projects: []string{}, ResourceTypes: []ResourceTypeCoverage{},
+		Sources: []SourceCoverage{}, Gaps: []Gap{}, Notes: []string{},
 	}
-	for _, f := range findings {
-		addSorted(&cv.Stacks, f.Stack)
-		if isAWSAccount(f.Account) {
-			addSorted(&cv.Accounts, f.Account)
-		} else {
-			addSorted(&cv.Projects, f.Account)
+	types := map[string]*ResourceTypeCoverage{}
+	for _, c := range cycles {
+		a := c.Audited
+		if a == nil {
+			cv.ScopeUnknownCycles++
+			continue
+		}
+		for _, s := range a.Stacks {
+			if len(wantStacks) == 0 || slices.Contains(wantStacks, s) {
+				addSorted(&cv.Stacks, s)
+			}
+		}
+		for _, v := range a.Accounts {
+			addSorted(&cv.Accounts, v)
+		}
+		for _, v := range a.Projects {
+			addSorted(&cv.Projects, v)
+		}
+		for t, n := range a.Types {
+			tc := types[t]
+			if tc == nil {
+				tc = &ResourceTypeCoverage{Type: t}
+				types[t] = tc
+			}
+			tc.Resources = max(tc.Resources, n)
+			if n > 0 {
+				tc.Cycles++
+			}
 		}
 	}
-	cv.Notes = append(cv.Notes, "Stacks, accounts and projects are those named by findings in the period; cycles record how many stacks they read (max_stacks), not their names.")
+	for _, t := range slices.Sorted(maps.Keys(types)) {
+		cv.ResourceTypes = append(cv.ResourceTypes, *types[t])
+	}
+	switch {
+	case cv.ScopeUnknownCycles > 0:
+		for _, f := range findings {
+			addSorted(&cv.Stacks, f.Stack)
+			if isAWSAccount(f.Account) {
+				addSorted(&cv.Accounts, f.Account)
+			} else {
+				addSorted(&cv.Projects, f.Account)
+			}
+		}
+		cv.Notes = append(cv.Notes, fmt.Sprintf("%d of %d cycles in the window were recorded before driftwarden kept what each cycle audited: "+
+			"for them, stacks, accounts and projects are those named by findings, and a control whose policies apply to specific resource types "+
+			"is reported pass, not not_applicable, since whether such resources existed is unknown.", cv.ScopeUnknownCycles, len(cycles)))
+	case len(cycles) > 0:
+		cv.Notes = append(cv.Notes, "Stacks, accounts, projects and resource types are those the cycles in the window audited, as recorded with each cycle.")
+		for _, s := range wantStacks {
+			if !slices.Contains(cv.Stacks, s) {
+				cv.Notes = append(cv.Notes, fmt.Sprintf("Stack %q was requested, but no cycle in the window audited it.", s))
+			}
+		}
+	}
 
 	if retention > 0 {
 		if horizon := now.Add(-retention); from.Before(horizon) {

@@ -36,6 +36,8 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"scope":    scopeText,
 	"title":    title,
 	"controls": byStatus,
+	"counts":   controlCounts,
+	"types":    typesText,
 	"orDash": func(s string) string {
 		if strings.TrimSpace(s) == "" {
 			return "–"
@@ -49,7 +51,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>driftwarden · {{title .R}}</title>
 <style>
-:root { --ink:#1b1f24; --muted:#57606a; --line:#d0d7de; --pass:#1a7f37; --passbg:#dafbe1; --fail:#cf222e; --failbg:#ffebe9; --warn:#9a6700; --warnbg:#fff8c5; --na:#57606a; --nabg:#eaeef2; }
+:root { --ink:#1b1f24; --muted:#57606a; --line:#d0d7de; --pass:#1a7f37; --passbg:#dafbe1; --fail:#cf222e; --failbg:#ffebe9; --warn:#9a6700; --warnbg:#fff8c5; --na:#57606a; --nabg:#eaeef2; --nap:#0550ae; --napbg:#ddf4ff; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink); margin: 0 auto; padding: 28px 36px; max-width: 1200px; background: #fff; }
 h1 { font-size: 24px; margin: 0 0 4px; }
@@ -77,6 +79,7 @@ td.t { white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .b-pass { background: var(--passbg); color: var(--pass); } .b-fail { background: var(--failbg); color: var(--fail); }
 .b-not_assessed, .b-resolved, .b-info, .b-low { background: var(--nabg); color: var(--na); }
+.b-not_applicable { background: var(--napbg); color: var(--nap); }
 .b-open, .b-critical, .b-high { background: var(--failbg); color: var(--fail); } .b-medium, .b-waived, .b-partial, .b-missing { background: var(--warnbg); color: var(--warn); } .b-complete { background: var(--passbg); color: var(--pass); }
 .note { background: var(--warnbg); border-left: 4px solid var(--warn); padding: 8px 12px; margin: 8px 0; }
 .empty { color: var(--muted); font-style: italic; }
@@ -100,7 +103,7 @@ footer { margin-top: 28px; padding-top: 8px; border-top: 1px solid var(--line); 
 </header>
 
 <div class="verdict {{.R.Summary.Status}}"><div class="big">{{status .R.Summary.Status}}</div>
-<div>{{.R.Summary.ControlsFailed}} of {{.R.Summary.Controls}} controls failed, {{.R.Summary.ControlsPassed}} passed, {{.R.Summary.ControlsNotAssessed}} not assessed.
+<div>{{.R.Summary.Controls}} controls: {{counts .R.Summary}}.
 Coverage {{status .R.Coverage.Status}}: {{.R.Coverage.Cycles}} cycles, {{len .R.Coverage.Gaps}} gaps.</div></div>
 {{if eq .R.Summary.Status "coverage_missing"}}<div class="note"><strong>Coverage missing.</strong> No audit cycle ran in this window, so the absence of findings proves nothing. No control is reported as passed.</div>{{end}}
 
@@ -124,9 +127,9 @@ Coverage {{status .R.Coverage.Status}}: {{.R.Coverage.Cycles}} cycles, {{len .R.
 </dl>
 
 <h2 id="controls">Controls</h2>
-{{if .R.Controls}}<p>Failed controls first; a control fails when a finding of a policy mapped to it was open in the period.</p>
-<table><thead><tr><th>Control</th><th>Status</th><th>Policies</th><th>Findings behind it</th></tr></thead><tbody>
-{{range controls .R.Controls}}<tr><td class="id">{{.ID}}</td><td><span class="badge b-{{.Status}}">{{status .Status}}</span></td><td class="mono">{{join .Policies}}</td><td class="mono">{{short .Findings}}</td></tr>
+{{if .R.Controls}}<p>Failed controls first. A control fails when a finding of a policy mapped to it was open in the period; it passes when its policies had resources (or events) to check and none was; it is not applicable when nothing they apply to was audited.</p>
+<table><thead><tr><th>Control</th><th>Status</th><th>Policies</th><th>Findings behind it</th><th>Note</th></tr></thead><tbody>
+{{range controls .R.Controls}}<tr><td class="id">{{.ID}}</td><td><span class="badge b-{{.Status}}">{{status .Status}}</span></td><td class="mono">{{join .Policies}}</td><td class="mono">{{short .Findings}}</td><td>{{.Reason}}</td></tr>
 {{end}}</tbody></table>{{else}}<p class="empty">No control is mapped by the loaded policies in the selected frameworks.</p>{{end}}
 
 <h2 id="out-of-band">Out-of-band changes</h2>
@@ -151,6 +154,7 @@ Coverage {{status .R.Coverage.Status}}: {{.R.Coverage.Cycles}} cycles, {{len .R.
 <dt>Stacks</dt><dd>{{orDash (join .R.Coverage.Stacks)}}</dd>
 <dt>AWS accounts</dt><dd>{{orDash (join .R.Coverage.Accounts)}}</dd>
 <dt>GCP projects</dt><dd>{{orDash (join .R.Coverage.Projects)}}</dd>
+<dt>Resource types</dt><dd class="mono">{{orDash (types .R.Coverage.ResourceTypes)}}</dd>
 <dt>Most stacks in a cycle</dt><dd>{{.R.Coverage.MaxStacks}}</dd>
 </dl>
 {{if .R.Coverage.Sources}}<h3>Sources</h3><table><thead><tr><th>Source</th><th>Kind</th><th>Runs</th><th>Failures</th><th>Last success</th><th>Last error</th></tr></thead><tbody>

@@ -53,19 +53,21 @@ func renderMarkdown(r *Report) ([]byte, error) {
 
 	s := r.Summary
 	b.WriteString("## Summary\n\n")
-	mdTable(&b, []string{"Controls", "Passed", "Failed", "Not assessed", "Findings", "Open at end", "Out-of-band changes", "Drift opened", "Drift resolved", "Waivers", "Cycles", "Gaps"},
-		[][]string{{itoa(s.Controls), itoa(s.ControlsPassed), itoa(s.ControlsFailed), itoa(s.ControlsNotAssessed), itoa(s.Findings), itoa(s.OpenAtEnd),
+	fmt.Fprintf(&b, "%d controls: %s.\n\n", s.Controls, controlCounts(s))
+	mdTable(&b, []string{"Controls", "Passed", "Failed", "Not applicable", "Not assessed", "Findings", "Open at end", "Out-of-band changes", "Drift opened", "Drift resolved", "Waivers", "Cycles", "Gaps"},
+		[][]string{{itoa(s.Controls), itoa(s.ControlsPassed), itoa(s.ControlsFailed), itoa(s.ControlsNotApplicable), itoa(s.ControlsNotAssessed), itoa(s.Findings), itoa(s.OpenAtEnd),
 			itoa(s.OutOfBandChanges), itoa(s.DriftOpened), itoa(s.DriftResolved), itoa(s.Waivers), itoa(s.Cycles), itoa(s.Gaps)}})
 
 	b.WriteString("## Controls\n\n")
 	if len(r.Controls) == 0 {
 		b.WriteString("No control is mapped by the loaded policies in the selected frameworks.\n\n")
 	} else {
+		b.WriteString("A control fails when a finding of a policy mapped to it was open in the period; it passes when its policies had resources (or events) to check and none was; it is not applicable when nothing they apply to was audited.\n\n")
 		var rows [][]string
 		for _, c := range byStatus(r.Controls) {
-			rows = append(rows, []string{c.ID, statusText[c.Status], strings.Join(c.Policies, ", "), short(c.Findings)})
+			rows = append(rows, []string{c.ID, statusText[c.Status], strings.Join(c.Policies, ", "), short(c.Findings), c.Reason})
 		}
-		mdTable(&b, []string{"Control", "Status", "Policies", "Findings"}, rows)
+		mdTable(&b, []string{"Control", "Status", "Policies", "Findings", "Note"}, rows)
 	}
 
 	b.WriteString("## Out-of-band changes\n\n")
@@ -122,6 +124,7 @@ func renderMarkdown(r *Report) ([]byte, error) {
 	b.WriteString(".\n\n")
 	mdTable(&b, []string{"Audited", "Names"}, [][]string{
 		{"Stacks", strings.Join(cv.Stacks, ", ")}, {"AWS accounts", strings.Join(cv.Accounts, ", ")}, {"GCP projects", strings.Join(cv.Projects, ", ")},
+		{"Resource types", typesText(cv.ResourceTypes)},
 	})
 	if len(cv.Sources) > 0 {
 		var rows [][]string
@@ -168,6 +171,16 @@ func renderMarkdown(r *Report) ([]byte, error) {
 
 func itoa(n int) string { return fmt.Sprint(n) }
 
+// typesText lists resource types with the most resources one cycle saw:
+// "aws_iam_user (3), aws_s3_bucket (12)".
+func typesText(ts []ResourceTypeCoverage) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = fmt.Sprintf("%s (%d)", t.Type, t.Resources)
+	}
+	return strings.Join(parts, ", ")
+}
+
 func who(principal, person string) string {
 	switch {
 	case person != "" && principal != "":
@@ -197,9 +210,9 @@ func short(fps []string) string {
 }
 
 // byStatus orders controls for reading: failed, then not assessed, then
-// passed, each by id (the JSON keeps id order).
+// passed, then not applicable, each by id (the JSON keeps id order).
 func byStatus(cs []Control) []Control {
-	rank := map[string]int{ControlFail: 0, ControlNotAssessed: 1, ControlPass: 2}
+	rank := map[string]int{ControlFail: 0, ControlNotAssessed: 1, ControlPass: 2, ControlNotApplicable: 3}
 	out := slices.Clone(cs)
 	slices.SortStableFunc(out, func(a, b Control) int { return rank[a.Status] - rank[b.Status] })
 	return out

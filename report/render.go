@@ -97,8 +97,15 @@ func renderCSV(r *Report) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding parameters: %w", err)
 	}
-	fmt.Fprintf(&b, "# driftwarden report %s generated %s by %s; summary: %s, coverage %s\n",
-		r.Schema, ts(r.GeneratedAt), oneLine(r.Generator), r.Summary.Status, r.Coverage.Status)
+	fmt.Fprintf(&b, "# driftwarden report %s generated %s by %s; summary: %s, coverage %s; controls: %s\n",
+		r.Schema, ts(r.GeneratedAt), oneLine(r.Generator), r.Summary.Status, r.Coverage.Status, controlCounts(r.Summary))
+	for _, c := range r.Controls {
+		line := "# control " + oneLine(c.ID) + " " + c.Status
+		if c.Reason != "" {
+			line += ": " + oneLine(c.Reason)
+		}
+		b.WriteString(line + "\n")
+	}
 	fmt.Fprintf(&b, "# parameters: %s\n", params)
 	fmt.Fprintf(&b, "# content-sha256: %s\n", content)
 	return b.Bytes(), nil
@@ -159,9 +166,17 @@ var statusText = map[string]string{
 	StatusFail:            "FAIL", // also ControlFail
 	StatusCoverageMissing: "COVERAGE MISSING",
 	ControlNotAssessed:    "not assessed",
+	ControlNotApplicable:  "not applicable",
 	CoverageComplete:      "complete",
 	CoveragePartial:       "partial (gaps)",
 	CoverageMissing:       "MISSING",
+}
+
+// controlCounts reads the control verdicts as a sentence part:
+// "23 failed, 40 passed, 16 not applicable, 0 not assessed".
+func controlCounts(s Summary) string {
+	return fmt.Sprintf("%d failed, %d passed, %d not applicable, %d not assessed",
+		s.ControlsFailed, s.ControlsPassed, s.ControlsNotApplicable, s.ControlsNotAssessed)
 }
 
 // title is the report's heading.

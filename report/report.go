@@ -35,6 +35,13 @@ type Policy struct {
 	Title    string
 	Controls []string
 	Disabled bool
+	// Input is what the policy looks at: resource, drift, event or plan
+	// ("" counts as resource).
+	Input string
+	// ResourceTypes limits a resource or drift policy to these types
+	// (empty: every type). A control whose policies all name types no
+	// cycle audited is not_applicable.
+	ResourceTypes []string
 }
 
 // Waiver is an exception granted for findings, as the waiver feature
@@ -105,21 +112,24 @@ type Summary struct {
 	ControlsPassed      int    `json:"controls_passed"`
 	ControlsFailed      int    `json:"controls_failed"`
 	ControlsNotAssessed int    `json:"controls_not_assessed"`
-	Findings            int    `json:"findings"`
-	OpenAtEnd           int    `json:"open_at_end"`
-	OutOfBandChanges    int    `json:"out_of_band_changes"`
-	DriftOpened         int    `json:"drift_opened"`
-	DriftResolved       int    `json:"drift_resolved"`
-	Waivers             int    `json:"waivers"`
-	Cycles              int    `json:"cycles"`
-	Gaps                int    `json:"gaps"`
+	// ControlsNotApplicable counts controls with nothing in scope.
+	ControlsNotApplicable int `json:"controls_not_applicable"`
+	Findings              int `json:"findings"`
+	OpenAtEnd             int `json:"open_at_end"`
+	OutOfBandChanges      int `json:"out_of_band_changes"`
+	DriftOpened           int `json:"drift_opened"`
+	DriftResolved         int `json:"drift_resolved"`
+	Waivers               int `json:"waivers"`
+	Cycles                int `json:"cycles"`
+	Gaps                  int `json:"gaps"`
 }
 
 // Control statuses.
 const (
-	ControlPass        = "pass"
-	ControlFail        = "fail"
-	ControlNotAssessed = "not_assessed"
+	ControlPass          = "pass"
+	ControlFail          = "fail"
+	ControlNotApplicable = "not_applicable"
+	ControlNotAssessed   = "not_assessed"
 )
 
 // Control is one control of a framework and its verdict.
@@ -127,12 +137,18 @@ type Control struct {
 	ID        string `json:"id"`
 	Framework string `json:"framework"`
 	// Status is fail when a finding of a policy mapped to the control was
-	// open in the period, pass when none was (and cycles ran), not_assessed
-	// when no cycle ran or every policy mapped to it is disabled.
+	// open in the period; otherwise not_assessed when no cycle ran or
+	// every policy mapped to it is disabled (or only an event source that
+	// never succeeded could have assessed it); not_applicable when nothing
+	// its policies apply to was audited (no resource of their
+	// resource_types, no audit-event source); else pass: checked and
+	// compliant. See docs/report-schema.md.
 	Status   string   `json:"status"`
 	Policies []string `json:"policies"`
 	// Findings are the fingerprints of the findings that failed it.
 	Findings []string `json:"findings"`
+	// Reason says why a control is not_applicable or not_assessed ("" otherwise).
+	Reason string `json:"reason"`
 }
 
 // Finding is one finding as it stood in the period.
@@ -221,14 +237,29 @@ type Coverage struct {
 	MedianIntervalSeconds int64 `json:"median_interval_seconds"`
 	// MaxStacks is the most stacks one cycle read.
 	MaxStacks int `json:"max_stacks"`
-	// Stacks, Accounts and Projects are those the period's findings name
-	// (AWS accounts are 12 digits; anything else is a GCP project).
-	Stacks   []string         `json:"stacks"`
-	Accounts []string         `json:"accounts"`
-	Projects []string         `json:"projects"`
-	Sources  []SourceCoverage `json:"sources"`
-	Gaps     []Gap            `json:"gaps"`
-	Notes    []string         `json:"notes"`
+	// Stacks, Accounts and Projects are those the window's cycles audited
+	// (as recorded with each cycle), narrowed to the stack filter. For
+	// cycles recorded before driftwarden kept that (ScopeUnknownCycles),
+	// those named by the period's findings are added.
+	Stacks   []string `json:"stacks"`
+	Accounts []string `json:"accounts"`
+	Projects []string `json:"projects"`
+	// ResourceTypes are the resource types the window's cycles evaluated.
+	ResourceTypes []ResourceTypeCoverage `json:"resource_types"`
+	// ScopeUnknownCycles counts cycles whose audited scope was not recorded.
+	ScopeUnknownCycles int              `json:"scope_unknown_cycles"`
+	Sources            []SourceCoverage `json:"sources"`
+	Gaps               []Gap            `json:"gaps"`
+	Notes              []string         `json:"notes"`
+}
+
+// ResourceTypeCoverage is one resource type audited in the window.
+type ResourceTypeCoverage struct {
+	Type string `json:"type"`
+	// Resources is the most resources of the type one cycle evaluated.
+	Resources int `json:"resources"`
+	// Cycles counts the cycles that evaluated at least one.
+	Cycles int `json:"cycles"`
 }
 
 // SourceCoverage is one source's record over the window.

@@ -476,6 +476,7 @@ func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
 func TestJSONSchemaKeys(t *testing.T) {
 	st := newStore(t)
 	history(t, st)
+	recordScoped(t, st, day(20.2), auditedAWS, []store.SourceStatus{statesOK}) // coverage.resource_types[]
 	r := build(t, st, RawRequest{From: ts3339(day(0)), To: ts3339(day(20.5))}, Options{
 		Waivers: []Waiver{{ID: "w", Pattern: "p", Reason: "r", Approver: "a", CreatedAt: ptr(day(1)), Expires: ptr(day(90)), Fingerprints: []string{"v2"}}},
 	})

@@ -139,7 +139,8 @@ func clean(vs []string) []string {
 func FromEvaluator(infos []evaluator.PolicyInfo) []Policy {
 	out := make([]Policy, 0, len(infos))
 	for _, p := range infos {
-		out = append(out, Policy{ID: p.ID, Title: p.Title, Controls: p.Controls, Disabled: p.Disabled})
+		out = append(out, Policy{ID: p.ID, Title: p.Title, Controls: p.Controls, Disabled: p.Disabled,
+			Input: string(p.Input), ResourceTypes: p.ResourceTypes})
 	}
 	return out
 }

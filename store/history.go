@@ -26,7 +26,7 @@ type HistoryRecord struct {
 // CyclesBetween lists the cycles that overlap [from, to] (started at or
 // before to, finished at or after from), oldest first.
 func (s *sqlStore) CyclesBetween(ctx context.Context, from, to time.Time) ([]Cycle, error) {
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT id, started_at, finished_at, status, error, counts, sources FROM cycles
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT id, started_at, finished_at, status, error, counts, sources, audited FROM cycles
 		WHERE finished_at >= ? AND started_at <= ? ORDER BY started_at, id`), toTS(from.UTC()), toTS(to.UTC()))
 	if err != nil {
 		return nil, fmt.Errorf("listing cycles between %s and %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
@@ -215,8 +215,9 @@ func scanCycles(rows rowsScanner) ([]Cycle, error) {
 			started         int64
 			finished        *int64
 			counts, sources string
+			audited         string
 		)
-		if err := rows.Scan(&c.ID, &started, &finished, &c.Status, &c.Error, &counts, &sources); err != nil {
+		if err := rows.Scan(&c.ID, &started, &finished, &c.Status, &c.Error, &counts, &sources, &audited); err != nil {
 			return nil, err
 		}
 		c.StartedAt = fromTS(started)
@@ -235,6 +236,11 @@ func scanCycles(rows rowsScanner) ([]Cycle, error) {
 		if len(c.Sources) == 0 {
 			c.Sources = nil
 		}
+		a, err := parseAudited(c.ID, audited)
+		if err != nil {
+			return nil, err
+		}
+		c.Audited = a
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -164,6 +164,11 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX finding_actions_fingerprint ON finding_actions (fingerprint, at)`,
 	}},
+	{version: 3, name: "what each cycle audited", stmts: []string{
+		// Resource types with counts, stacks, accounts and projects (see
+		// Audited). Rows from before keep '{}': unknown.
+		`ALTER TABLE cycles ADD COLUMN audited {{json}} NOT NULL DEFAULT '{}'`,
+	}},
 }
 
 // latestVersion is the schema version this build writes.

@@ -117,7 +117,7 @@ func (s *sqlStore) Finding(ctx context.Context, fingerprint string) (model.Findi
 
 // Cycles lists the latest cycles, newest first; limit 0 means all.
 func (s *sqlStore) Cycles(ctx context.Context, limit int) ([]Cycle, error) {
-	q := `SELECT id, started_at, finished_at, status, error, counts, sources FROM cycles ORDER BY id DESC`
+	q := `SELECT id, started_at, finished_at, status, error, counts, sources, audited FROM cycles ORDER BY id DESC`
 	var args []any
 	if limit > 0 {
 		q += ` LIMIT ?`
@@ -128,36 +128,8 @@ func (s *sqlStore) Cycles(ctx context.Context, limit int) ([]Cycle, error) {
 		return nil, fmt.Errorf("listing cycles: %w", err)
 	}
 	defer rows.Close()
-	var out []Cycle
-	for rows.Next() {
-		var (
-			c               Cycle
-			started         int64
-			finished        sql.NullInt64
-			counts, sources string
-		)
-		if err := rows.Scan(&c.ID, &started, &finished, &c.Status, &c.Error, &counts, &sources); err != nil {
-			return nil, fmt.Errorf("listing cycles: %w", err)
-		}
-		c.StartedAt = fromTS(started)
-		if finished.Valid {
-			c.FinishedAt = fromTS(finished.Int64)
-		}
-		if err := json.Unmarshal([]byte(counts), &c.Counts); err != nil {
-			return nil, fmt.Errorf("decoding counts of cycle %d: %w", c.ID, err)
-		}
-		if err := json.Unmarshal([]byte(sources), &c.Sources); err != nil {
-			return nil, fmt.Errorf("decoding sources of cycle %d: %w", c.ID, err)
-		}
-		if len(c.Counts) == 0 {
-			c.Counts = nil
-		}
-		if len(c.Sources) == 0 {
-			c.Sources = nil
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanCycles(rows) // history.go
+	if err != nil {
 		return nil, fmt.Errorf("listing cycles: %w", err)
 	}
 	return out, nil

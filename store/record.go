@@ -59,6 +59,10 @@ func (s *sqlStore) RecordCycle(ctx context.Context, rec CycleRecord) (int64, []T
 	if err != nil {
 		return 0, nil, fmt.Errorf("recording cycle: encoding sources: %w", err)
 	}
+	audited, err := auditedText(rec.Audited)
+	if err != nil {
+		return 0, nil, fmt.Errorf("recording cycle: encoding audited scope: %w", err)
+	}
 	status := rec.Status
 	if status == "" {
 		status = "ok"
@@ -77,9 +81,9 @@ func (s *sqlStore) RecordCycle(ctx context.Context, rec CycleRecord) (int64, []T
 		}
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO cycles (started_at, finished_at, status, error, counts, sources)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-		toTS(started.UTC()), toTS(at), status, rec.Error, counts, sources).Scan(&id)
+	err = tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO cycles (started_at, finished_at, status, error, counts, sources, audited)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		toTS(started.UTC()), toTS(at), status, rec.Error, counts, sources, audited).Scan(&id)
 	if err != nil {
 		return 0, nil, fmt.Errorf("recording cycle: inserting the cycle: %w", err)
 	}

@@ -57,6 +57,9 @@ type CycleRecord struct {
 	AuditedScopes []string
 	Sources       []SourceStatus
 	Counts        map[string]int
+	// Audited is what the cycle audited (resource types, stacks, accounts,
+	// projects); nil records it as unknown.
+	Audited *Audited
 	// Checkpoints are written in the same transaction as the findings, so
 	// that an event source resumes exactly after what was recorded: a crash
 	// before the commit re-reads (and de-duplicates), never loses.
@@ -90,6 +93,8 @@ type Cycle struct {
 	Error      string         `json:"error,omitempty"`
 	Counts     map[string]int `json:"counts,omitempty"`
 	Sources    []SourceStatus `json:"sources,omitempty"`
+	// Audited is nil when unknown (cycles recorded before it was kept).
+	Audited *Audited `json:"audited,omitempty"`
 }
 
 // Transition is one change to one finding, as recorded in a cycle.

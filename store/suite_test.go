@@ -554,4 +554,72 @@ func runSuite(t *testing.T, fresh freshDB) {
 		require.NoError(t, err)
 		require.True(t, cs[0].StartedAt.Equal(when.Add(-time.Second)))
 	})
+
+	t.Run("audited scope round trip", func(t *testing.T) {
+		s := mustOpen(t, fresh(t))
+		res := []model.Resource{
+			{ID: "arn:aws:iam::123456789012:user/alice", Type: "aws_iam_user", Provider: "aws", Account: "123456789012", Stack: "iam"},
+			{ID: "arn:aws:iam::123456789012:user/bob", Type: "aws_iam_user", Provider: "aws", Account: "123456789012", Stack: "iam"},
+			{ID: "//storage.googleapis.com/projects/_/buckets/logs", Type: "google_storage_bucket", Provider: "google", Account: "acme-prod"},
+			{ID: "arn:aws:s3:::b", Type: "aws_s3_bucket", Account: "210987654321"}, // no provider: 12 digits
+		}
+		rec := cycle(0, ab)
+		rec.Audited = NewAudited(res, []string{"network", "iam", "iam"})
+		id0, _ := record(t, s, rec)
+		rec = cycle(1, ab)
+		rec.Audited = NewAudited(nil, nil) // audited nothing: known, empty
+		id1, _ := record(t, s, rec)
+		id2, _ := record(t, s, cycle(2, ab)) // not said: unknown
+
+		want := &Audited{
+			Types:    map[string]int{"aws_iam_user": 2, "google_storage_bucket": 1, "aws_s3_bucket": 1},
+			Stacks:   []string{"iam", "network"},
+			Accounts: []string{"123456789012", "210987654321"},
+			Projects: []string{"acme-prod"},
+		}
+		empty := &Audited{Types: map[string]int{}, Stacks: []string{}, Accounts: []string{}, Projects: []string{}}
+		cs, err := s.Cycles(ctx, 0)
+		require.NoError(t, err)
+		require.Equal(t, []int64{id2, id1, id0}, []int64{cs[0].ID, cs[1].ID, cs[2].ID})
+		require.Nil(t, cs[0].Audited, "a cycle recorded without it is unknown")
+		require.Equal(t, empty, cs[1].Audited, "nothing audited is not unknown")
+		require.Equal(t, want, cs[2].Audited)
+
+		between, err := rawDB(s).CyclesBetween(ctx, at(-1), at(3))
+		require.NoError(t, err)
+		require.Len(t, between, 3)
+		require.Equal(t, want, between[0].Audited)
+		require.Equal(t, empty, between[1].Audited)
+		require.Nil(t, between[2].Audited)
+	})
+
+	t.Run("cycles from before the audited column", func(t *testing.T) {
+		u := fresh(t)
+		s := mustOpen(t, u)
+		// Put the database back to schema 2 with one cycle recorded then.
+		db := rawDB(s)
+		for _, q := range []string{
+			`ALTER TABLE cycles DROP COLUMN audited`,
+			`DELETE FROM schema_migrations WHERE version >= 3`,
+			`INSERT INTO cycles (started_at, finished_at, status, error, counts, sources) VALUES (1, 2, 'ok', '', '{"stacks": 3}', '[]')`,
+		} {
+			_, err := db.db.ExecContext(ctx, q)
+			require.NoError(t, err, q)
+		}
+		require.NoError(t, s.Close())
+
+		s = mustOpen(t, u) // migrates to the latest version
+		var v int
+		require.NoError(t, rawDB(s).db.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&v))
+		require.Equal(t, latestVersion(), v)
+		rec := cycle(0, ab)
+		rec.Audited = NewAudited([]model.Resource{{Type: "aws_iam_user"}}, []string{"iam"})
+		record(t, s, rec)
+		cs, err := s.Cycles(ctx, 0)
+		require.NoError(t, err)
+		require.Len(t, cs, 2)
+		require.Equal(t, map[string]int{"aws_iam_user": 1}, cs[0].Audited.Types)
+		require.Equal(t, map[string]int{"stacks": 3}, cs[1].Counts)
+		require.Nil(t, cs[1].Audited, "the migrated row's scope is unknown")
+	})
 }
