@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/internal/relist"
 	"github.com/driftwarden/driftwarden/store"
 )
 
@@ -240,7 +241,7 @@ func (s *FileSource) Events(ctx context.Context, cp collectors.CheckpointReader)
 		if held == "" {
 			next.Attempts = 0
 		}
-		next.After, next.Done = advanceWindow(c.After, done, held, s.windowStart(p), maxProcessedKeys)
+		next.After, next.Done = relist.Advance(c.After, done, held, s.windowStart(p), maxProcessedKeys)
 		for i, k := range next.Done {
 			next.Done[i] = strings.TrimPrefix(k, p)
 		}
@@ -283,57 +284,6 @@ func (s *FileSource) windowStart(p string) func(newest string) string {
 		n := len(segs)
 		return day + segs[n-3] + "_" + segs[n-2] + "_" + segs[n-1] + "_" + w.Format("20060102T1504Z")
 	}
-}
-
-// advanceWindow moves the low-water mark low to the start of the window
-// ending at the newest processed key (windowStart of it), never past held (a
-// key not processed yet, "" for none), forgets the processed keys up to it
-// and keeps at most max of them (dropping the oldest, the mark moving up to
-// them). It returns the new mark and the processed keys after it, sorted.
-func advanceWindow(low string, done map[string]bool, held string, windowStart func(newest string) string, max int) (string, []string) {
-	keys := make([]string, 0, len(done))
-	newest := low
-	for k := range done {
-		if k > low {
-			keys = append(keys, k)
-			if k > newest {
-				newest = k
-			}
-		}
-	}
-	sort.Strings(keys)
-	next := low
-	if newest != "" {
-		if w := windowStart(newest); w > next {
-			next = w
-		}
-	}
-	if held != "" && next >= held {
-		// Everything listed before held was processed this cycle, and
-		// everything before held is older than the window: move up to the
-		// last processed key before it.
-		next = low
-		for _, k := range keys {
-			if k < held {
-				next = k
-			}
-		}
-	}
-	i := sort.SearchStrings(keys, next)
-	for i < len(keys) && keys[i] <= next {
-		i++
-	}
-	keys = keys[i:]
-	if over := len(keys) - max; over > 0 {
-		if held != "" {
-			over = min(over, sort.SearchStrings(keys, held))
-		}
-		if over > 0 {
-			next = keys[over-1]
-			keys = keys[over:]
-		}
-	}
-	return next, keys
 }
 
 // readFile streams one log file into the batch. It returns the number of

@@ -21,6 +21,7 @@ import (
 
 	"github.com/driftwarden/driftwarden/collectors"
 	"github.com/driftwarden/driftwarden/internal/fileinput"
+	"github.com/driftwarden/driftwarden/internal/relist"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -179,7 +180,7 @@ func (s *FilesSource) Events(ctx context.Context, cp collectors.CheckpointReader
 			done[o.name] = true
 		}
 		var next filesCheckpoint
-		next.After, next.Done = advanceWindow(c.After, done, held, s.windowStart(prefix), maxProcessedFiles)
+		next.After, next.Done = relist.Advance(c.After, done, held, s.windowStart(prefix), maxProcessedFiles)
 		for i, n := range next.Done {
 			next.Done[i] = strings.TrimPrefix(n, prefix)
 		}
@@ -224,57 +225,6 @@ func (s *FilesSource) windowStart(prefix string) func(newest string) string {
 		}
 		return prefix + t.Add(-window).Truncate(time.Hour).Format("2006/01/02/15:04:05")
 	}
-}
-
-// advanceWindow moves the low-water mark low to the start of the window
-// ending at the newest processed name (windowStart of it), never past held
-// (a name not read yet, "" for none), forgets the processed names up to it
-// and keeps at most max of them (dropping the oldest, the mark moving up to
-// them). It returns the new mark and the processed names after it, sorted.
-func advanceWindow(low string, done map[string]bool, held string, windowStart func(newest string) string, max int) (string, []string) {
-	names := make([]string, 0, len(done))
-	newest := low
-	for n := range done {
-		if n > low {
-			names = append(names, n)
-			if n > newest {
-				newest = n
-			}
-		}
-	}
-	sort.Strings(names)
-	next := low
-	if newest != "" {
-		if w := windowStart(newest); w > next {
-			next = w
-		}
-	}
-	if held != "" && next >= held {
-		// Everything listed before held was read this cycle, and everything
-		// before held is older than the window: move up to the last name
-		// read before it.
-		next = low
-		for _, n := range names {
-			if n < held {
-				next = n
-			}
-		}
-	}
-	i := sort.SearchStrings(names, next)
-	for i < len(names) && names[i] <= next {
-		i++
-	}
-	names = names[i:]
-	if over := len(names) - max; over > 0 {
-		if held != "" {
-			over = min(over, sort.SearchStrings(names, held))
-		}
-		if over > 0 {
-			next = names[over-1]
-			names = names[over:]
-		}
-	}
-	return next, names
 }
 
 func (s *FilesSource) where(lg string) string {

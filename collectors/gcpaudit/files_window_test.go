@@ -182,43 +182,4 @@ func TestFilesBadCheckpoint(t *testing.T) {
 	require.NotContains(t, b.Checkpoints, "files/activity", "the damaged checkpoint is not overwritten")
 }
 
-func TestAdvanceWindow(t *testing.T) {
-	p := "cloudaudit.googleapis.com/activity/"
-	src := NewFilesSource("sink", FilesConfig{Dir: "x"})
-	ws := src.windowStart(p)
-	n := func(s string) string { return p + "2026/03/01/" + s }
-	set := func(names ...string) map[string]bool {
-		m := map[string]bool{}
-		for _, s := range names {
-			m[s] = true
-		}
-		return m
-	}
-	cases := []struct {
-		name     string
-		low      string
-		done     map[string]bool
-		held     string
-		max      int
-		wantLow  string
-		wantDone []string
-	}{
-		{name: "window reaches back to the start of the previous hour", done: set(n("09:00:00_09:59:59_S0.json"), n("10:00:00_10:59:59_S0.json"), n("11:00:00_11:59:59_S0.json")), max: 10,
-			wantLow: n("10:00:00"), wantDone: []string{n("10:00:00_10:59:59_S0.json"), n("11:00:00_11:59:59_S0.json")}},
-		{name: "never moves back", low: n("11:00:00_11:59:59_S0.json"), done: set(n("11:00:00_11:59:59_S1.json")), max: 10,
-			wantLow: n("11:00:00_11:59:59_S0.json"), wantDone: []string{n("11:00:00_11:59:59_S1.json")}},
-		{name: "unreadable file before the window holds the mark", done: set(n("07:00:00_07:59:59_S0.json"), n("11:00:00_11:59:59_S0.json")), held: n("08:00:00_08:59:59_S0.json"), max: 10,
-			wantLow: n("07:00:00_07:59:59_S0.json"), wantDone: []string{n("11:00:00_11:59:59_S0.json")}},
-		{name: "names without a time are bounded", done: set(p+"a.json", p+"b.json", p+"c.json"), max: 2,
-			wantLow: p + "a.json", wantDone: []string{p + "b.json", p + "c.json"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			low, done := advanceWindow(tc.low, tc.done, tc.held, ws, tc.max)
-			require.Equal(t, tc.wantLow, low)
-			require.Equal(t, tc.wantDone, done)
-		})
-	}
-}
-
 var _ collectors.CheckpointReader = memCheckpoints{}
