@@ -360,6 +360,19 @@ func (d *decoder) bytes(field string) ([]byte, error) {
 }
 
 func (d *decoder) resources() error {
+	if err := d.list("resources", func(i int) error {
+		d.res, d.inst, d.resAddr = i, -1, ""
+		return d.resource()
+	}); err != nil {
+		return err // the position stays set: the error names it
+	}
+	d.res, d.inst, d.resAddr = -1, -1, ""
+	return nil
+}
+
+// list reads a JSON list (null is an empty one), calling each for every
+// element; name says which field is not a list in the error.
+func (d *decoder) list(name string, each func(i int) error) error {
 	s := d.s
 	c, err := s.peek()
 	if err != nil {
@@ -374,22 +387,20 @@ func (d *decoder) resources() error {
 		if _, err := s.value(nil, false); err != nil {
 			return err
 		}
-		return d.fail(off, `"resources" is not a list`)
+		return d.fail(off, `"%s" is not a list`, name)
 	}
 	empty, err := s.enter(']')
 	if err != nil {
 		return err
 	}
 	for i, more := 0, !empty; more; i++ {
-		d.res, d.inst, d.resAddr = i, -1, ""
-		if err := d.resource(); err != nil {
+		if err := each(i); err != nil {
 			return err
 		}
 		if more, err = s.next(']'); err != nil {
 			return err
 		}
 	}
-	d.res, d.inst, d.resAddr = -1, -1, ""
 	return nil
 }
 
@@ -495,43 +506,16 @@ func (d *decoder) append(r model.Resource) {
 }
 
 func (d *decoder) instances() error {
-	s := d.s
-	c, err := s.peek()
-	if err != nil {
-		return err
-	}
-	off := s.offset()
-	if c == 'n' {
-		_, err := s.literal(nil, false, "null")
-		return err
-	}
-	if c != '[' {
-		if _, err := s.value(nil, false); err != nil {
-			return err
-		}
-		return d.fail(off, `"instances" is not a list`)
-	}
 	// The instances of a data source are validated but not kept.
 	skip := d.resFields.mode == "data"
-	empty, err := s.enter(']')
-	if err != nil {
-		return err
-	}
-	for j, more := 0, !empty; more; j++ {
+	return d.list("instances", func(j int) error {
 		d.inst = j
 		if skip {
-			_, err = s.value(nil, false)
-		} else {
-			err = d.instance()
-		}
-		if err != nil {
+			_, err := d.s.value(nil, false)
 			return err
 		}
-		if more, err = s.next(']'); err != nil {
-			return err
-		}
-	}
-	return nil
+		return d.instance()
+	})
 }
 
 func (d *decoder) instance() error {
