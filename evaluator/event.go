@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -41,8 +42,15 @@ func eventInput(ev *model.Event) ast.Value {
 	for i, r := range ev.Resources {
 		resources[i] = r
 	}
-	request := ev.Request
-	if request == nil {
+	// An undecoded request stays bytes until a policy reads
+	// input.event.request: the lazy object converts a value on first
+	// access, and most policies return on the action before that.
+	var request any = ev.Request
+	switch {
+	case ev.Request != nil:
+	case len(ev.RequestJSON) > 0 && ev.RequestJSON[0] == '{' && json.Valid(ev.RequestJSON):
+		request = ev.RequestJSON
+	default:
 		request = map[string]any{}
 	}
 	t := ""

@@ -231,3 +231,24 @@ func TestReadPlanBadInput(t *testing.T) {
 	_, err = ReadPlanFile(invalid)
 	require.ErrorContains(t, err, "invalid/plan.json")
 }
+
+// A source may leave the request as JSON bytes (model.Event.RequestJSON):
+// policies see the same document as for a decoded Request, and bytes that
+// are not a JSON object read as an empty request.
+func TestEvaluateEventsUndecodedRequest(t *testing.T) {
+	dir := policyDir(t, map[string]string{"port.rego": portPolicy})
+	e := newEval(t, Options{Dirs: []string{dir}})
+	events := []model.Event{
+		{ID: "ev-json", Source: "cloudtrail", Action: "ec2:AuthorizeSecurityGroupIngress",
+			Principal: model.Principal{ID: "bob"}, RequestJSON: []byte(`{"groupId":"sg-1","fromPort":22}`)},
+		{ID: "ev-json-other-port", Source: "cloudtrail", Action: "ec2:AuthorizeSecurityGroupIngress",
+			Principal: model.Principal{ID: "bob"}, RequestJSON: []byte(`{"fromPort":8443}`)},
+		{ID: "ev-json-broken", Source: "cloudtrail", Action: "ec2:AuthorizeSecurityGroupIngress",
+			Principal: model.Principal{ID: "bob"}, RequestJSON: []byte(`{"fromPort":22,}`)},
+	}
+	vs, errs := e.EvaluateEvents(context.Background(), events)
+	require.Empty(t, errs)
+	require.Len(t, vs, 1)
+	require.Equal(t, "ev-json", vs[0].Subject)
+	require.Equal(t, "T-EVT-PORT", vs[0].PolicyID)
+}

@@ -129,7 +129,15 @@ type Event struct {
 	Resources []string `json:"resources,omitempty"`
 	// Request holds the call's parameters (CloudTrail requestParameters,
 	// GCP protoPayload.request), with secret-looking values redacted.
+	// Read it through Params: a source may leave it nil and set
+	// RequestJSON instead.
 	Request map[string]any `json:"request,omitempty"`
+	// RequestJSON is the call's parameters as the bytes of a JSON object,
+	// left undecoded by a source until something reads them (Params): most
+	// events are never looked into. A source sets it only for bytes that
+	// need no redaction (no secret-looking key). It is serialised as
+	// "request", like Request.
+	RequestJSON json.RawMessage `json:"-"`
 	// Verdict is set by attribution for write events on managed resources:
 	// pipeline, pipeline_outside_apply, human or service.
 	Verdict string `json:"verdict,omitempty"`
@@ -137,6 +145,33 @@ type Event struct {
 	Stack string `json:"stack,omitempty"`
 	// Raw is the original record, kept as evidence.
 	Raw []byte `json:"raw,omitempty"`
+}
+
+// Params returns the call's parameters: Request, decoded from RequestJSON
+// on first use (nil when there are none or the bytes are not a JSON
+// object).
+func (e *Event) Params() map[string]any {
+	if e.Request == nil && len(e.RequestJSON) > 0 {
+		var m map[string]any
+		if json.Unmarshal(e.RequestJSON, &m) == nil {
+			e.Request = m
+		}
+		e.RequestJSON = nil
+	}
+	return e.Request
+}
+
+// MarshalJSON writes RequestJSON as "request" when Request is not decoded
+// (bytes that are not valid JSON are left out rather than failing).
+func (e Event) MarshalJSON() ([]byte, error) {
+	type plain Event
+	if e.Request == nil && len(e.RequestJSON) > 0 && json.Valid(e.RequestJSON) {
+		return json.Marshal(struct {
+			plain
+			Request json.RawMessage `json:"request,omitempty"`
+		}{plain(e), e.RequestJSON})
+	}
+	return json.Marshal(plain(e))
 }
 
 // DriftKind classifies a drift.
