@@ -2,11 +2,13 @@ package identity
 
 import (
 	"bytes"
-	"encoding/json"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/driftwarden/driftwarden/internal/jsonscan"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -60,20 +62,19 @@ type EventRule struct {
 
 // Record is the part of a CloudTrail record identity needs.
 type Record struct {
-	EventSource       string
-	EventName         string
-	Region            string
-	Account           string // recipientAccountId
-	RequestParameters map[string]any
-	ResponseElements  map[string]any
-	Resources         []RecordResource
-	// ARNs, when ARNsScanned is set, are the ARN strings the caller found in
-	// the bytes of requestParameters and responseElements with ARNsInJSON;
-	// EventResources then uses them instead of walking the two maps, so a
-	// caller may leave ResponseElements nil when UsesResponseElements says no
-	// locator of the event reads it.
-	ARNs        []string
-	ARNsScanned bool
+	EventSource string
+	EventName   string
+	Region      string
+	Account     string // recipientAccountId
+	// Request and Response are the bytes of requestParameters and
+	// responseElements when they are JSON objects, nil otherwise. They are
+	// read in place, never decoded; bytes that are not a valid JSON object
+	// (as encoding/json.Valid judges) count as absent, like a map that
+	// failed to decode.
+	Request  []byte
+	Response []byte
+	// Resources are the record's resources[].
+	Resources []RecordResource
 }
 
 // RecordResource is one element of a record's resources[].
@@ -521,6 +522,9 @@ var (
 	byTerraform = map[string]*Type{}
 	byConfig    = map[string]*Type{}
 	byEvent     = map[string][]ruleRef{} // eventSource + " " + eventName
+	// bySource is byEvent by eventSource, then eventName (looked up
+	// without building a key).
+	bySource = map[string]map[string][]ruleRef{}
 	// usesResponse holds, per event source, the event names with a
 	// responseElements locator.
 	usesResponse = map[string]map[string]bool{}
@@ -548,6 +552,10 @@ func init() {
 			for _, name := range r.Names {
 				k := t.EventSource + " " + name
 				byEvent[k] = append(byEvent[k], ruleRef{t, r})
+				if bySource[t.EventSource] == nil {
+					bySource[t.EventSource] = map[string][]ruleRef{}
+				}
+				bySource[t.EventSource][name] = byEvent[k]
 			}
 		}
 		if svc, res, ok := templateService(t.ARN); ok && t.Parent == "" {
@@ -721,6 +729,11 @@ func SecretNameARN(partial, full string) bool {
 // identity table knows, with the attributes the event changes, then any other
 // ARN found in resources[], requestParameters or responseElements.
 func EventResources(rec *Record) []ResourceRef {
+	var e event
+	e.rec = rec
+	var arns []string
+	e.req.load(rec.Request, &arns)
+	e.resp.load(rec.Response, &arns)
 	var out []ResourceRef
 	var seen map[string]int // once out is long; a linear search before
 	add := func(ref ResourceRef) {
@@ -744,6 +757,9 @@ func EventResources(rec *Record) []ResourceRef {
 			}
 			return
 		}
+		if out == nil {
+			out = make([]ResourceRef, 0, 4)
+		}
 		out = append(out, ref)
 		switch {
 		case seen != nil:
@@ -756,13 +772,13 @@ func EventResources(rec *Record) []ResourceRef {
 		}
 	}
 	name := NormalizeEventName(rec.EventName)
-	for _, rr := range byEvent[rec.EventSource+" "+name] {
+	for _, rr := range bySource[rec.EventSource][name] {
 		attrs := rr.rule.Attributes
 		if rr.rule.ByRequest != nil {
-			attrs = requestAttributes(rr.rule.ByRequest, rec.RequestParameters)
+			attrs = requestAttributes(rr.rule.ByRequest, &e.req)
 		}
 		for _, loc := range rr.rule.Locators {
-			ids := locate(loc, rec)
+			ids := e.ids(loc)
 			for _, id := range ids {
 				add(ResourceRef{TerraformType: rr.typ.Terraform, ID: rr.typ.canonicalFromEvent(id, rec), Attributes: attrs, Change: rr.rule.Change})
 			}
@@ -772,9 +788,9 @@ func EventResources(rec *Record) []ResourceRef {
 		}
 	}
 	if rec.EventSource == "ec2.amazonaws.com" && (name == "CreateTags" || name == "DeleteTags") {
-		for _, id := range locate("requestParameters.resourcesSet.items[].resourceId", rec) {
+		for _, id := range e.ids("requestParameters.resourcesSet.items[].resourceId") {
 			if t := ec2TypeOf(id); t != nil {
-				add(ResourceRef{TerraformType: t.Terraform, ID: t.Canonical(id, rec.Region, rec.Account, ""), Attributes: []string{"tags"}, Change: ChangeUpdate})
+				add(ResourceRef{TerraformType: t.Terraform, ID: t.Canonical(id, rec.Region, rec.Account, ""), Attributes: tagsAttribute, Change: ChangeUpdate})
 			}
 		}
 	}
@@ -783,16 +799,157 @@ func EventResources(rec *Record) []ResourceRef {
 			add(genericRef(r.ARN))
 		}
 	}
-	var found []string
-	if rec.ARNsScanned {
-		found = append(found, rec.ARNs...)
-	} else {
-		walkARNs(rec.RequestParameters, func(s string) { found = append(found, s) })
-		walkARNs(rec.ResponseElements, func(s string) { found = append(found, s) })
-	}
-	sort.Strings(found)
-	for _, s := range found {
+	sort.Strings(arns)
+	for _, s := range arns {
 		add(genericRef(s))
+	}
+	return out
+}
+
+var tagsAttribute = []string{"tags"}
+
+// event is a record whose requestParameters and responseElements were
+// checked and indexed once.
+type event struct {
+	rec       *Record
+	req, resp object
+	// memo holds the last locators evaluated (rules of several types
+	// often read the same one).
+	memo  [4]located
+	nmemo int
+}
+
+type located struct {
+	loc string
+	ids []string
+}
+
+// ids evaluates a locator, once per event. The result is shared: it must
+// not be modified.
+func (e *event) ids(loc string) []string {
+	for i := range e.memo {
+		if e.memo[i].loc == loc && i < e.nmemo {
+			return e.memo[i].ids
+		}
+	}
+	ids := e.locate(loc)
+	e.memo[e.nmemo%len(e.memo)] = located{loc, ids}
+	if e.nmemo < len(e.memo) {
+		e.nmemo++
+	}
+	return ids
+}
+
+// object is a requestParameters or responseElements object read by one
+// pass over its bytes: checked, its top-level members indexed, where its
+// objects and arrays end recorded (so that walking it later reads only the
+// keys and scalars on the way), the ARNs among its string values
+// collected.
+type object struct {
+	b   []byte // nil: absent, or not a valid JSON object
+	n   int    // members in mem
+	all bool   // mem holds every member
+	mem [maxIndexed]span
+	ext jsonscan.Extents
+}
+
+// span is a member's key and value as offsets in object.b.
+type span struct{ k0, k1, v0, v1 int32 }
+
+const maxIndexed = 24
+
+// load reads b (nil, or the bytes of a JSON object) into o, a zero
+// object, appending to *arns (when arns is not nil) what ARNsInJSON would
+// find in it. Bytes that are not one valid JSON object (as
+// encoding/json.Valid judges) leave o absent and *arns as it was.
+func (o *object) load(b []byte, arns *[]string) {
+	if jsonscan.KindOf(b) != jsonscan.Object || len(b) > math.MaxInt32 {
+		return // (offsets are int32; no request is that large)
+	}
+	var found []string
+	var onString func(start, end int)
+	if arns != nil {
+		found = *arns
+		onString = func(start, end int) { found = appendARN(found, b[start:end]) }
+	}
+	it := jsonscan.RecordMembers(b, &o.ext)
+	o.all = true
+	for {
+		k, v, ok := it.NextFunc(onString)
+		if !ok {
+			break
+		}
+		if o.n == maxIndexed {
+			o.all = false
+			continue
+		}
+		// k and v are sub-slices of b: their capacity gives their offset.
+		k0, v0 := cap(b)-cap(k), cap(b)-cap(v)
+		o.mem[o.n] = span{int32(k0), int32(k0 + len(k)), int32(v0), int32(v0 + len(v))}
+		o.n++
+	}
+	if it.Err() || jsonscan.SkipSpace(b, it.End()) != len(b) {
+		*o = object{}
+		return
+	}
+	if arns != nil {
+		*arns = found
+	}
+	o.b = b
+}
+
+// get returns the value of the last top-level member named key (nil when
+// there is none).
+func (o *object) get(key string) []byte {
+	if !o.all {
+		return o.member(o.b, key)
+	}
+	for i := o.n - 1; i >= 0; i-- {
+		m := &o.mem[i]
+		if jsonscan.Equal(o.b[m.k0:m.k1], key) {
+			return o.b[m.v0:m.v1]
+		}
+	}
+	return nil
+}
+
+// member returns the value of the last member named key of obj, an object
+// within o (nil when there is none or obj is not an object).
+func (o *object) member(obj []byte, key string) []byte {
+	var val []byte
+	it := o.ext.Members(obj)
+	for {
+		k, v, ok := it.Next()
+		if !ok {
+			break
+		}
+		if jsonscan.Equal(k, key) {
+			val = v
+		}
+	}
+	if it.Err() {
+		return nil
+	}
+	return val
+}
+
+// appendARN appends the text of the string value tok when ARNsInJSON would
+// take it: it starts with "arn:" and holds at least five colons.
+func appendARN(out []string, tok []byte) []string {
+	content := tok[1 : len(tok)-1]
+	if len(content) < 4 || (content[0] != 'a' && content[0] != '\\') {
+		return out // neither "arn:" nor an escape that could decode to it
+	}
+	if bytes.IndexByte(content, '\\') >= 0 {
+		var buf [128]byte
+		u, ok := jsonscan.Unquote(tok, buf[:0])
+		if !ok {
+			return out
+		}
+		content = u
+	}
+	if bytes.HasPrefix(content, arnPrefix) && bytes.Count(content, colon) >= 5 {
+		out = append(out, string(content))
 	}
 	return out
 }
@@ -831,18 +988,34 @@ func normalizeARN(s string) string {
 // prefix match a row.
 func genericRef(arn string) ResourceRef {
 	arn = normalizeARN(arn)
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) == 6 {
+	if svc, region, account, res, ok := arnFields(arn); ok {
 		for _, k := range arnIndex {
-			if k.svc == parts[2] && k.res != "" && strings.HasPrefix(parts[5], k.res) {
+			if k.svc == svc && k.res != "" && strings.HasPrefix(res, k.res) {
 				return ResourceRef{TerraformType: k.typ.Terraform, ID: arn}
 			}
 		}
-		if parts[2] == "s3" && parts[3] == "" && parts[4] == "" && !strings.Contains(parts[5], "/") {
+		if svc == "s3" && region == "" && account == "" && !strings.Contains(res, "/") {
 			return ResourceRef{TerraformType: "aws_s3_bucket", ID: arn}
 		}
 	}
 	return ResourceRef{ID: arn}
+}
+
+// arnFields splits arn:partition:service:region:account:resource (the
+// resource keeps any further colon); ok is false with fewer than five
+// colons.
+func arnFields(arn string) (svc, region, account, res string, ok bool) {
+	var at [5]int
+	for i, n := 0, 0; n < len(at); i++ {
+		j := strings.IndexByte(arn[i:], ':')
+		if j < 0 {
+			return "", "", "", "", false
+		}
+		i += j
+		at[n] = i
+		n++
+	}
+	return arn[at[1]+1 : at[2]], arn[at[2]+1 : at[3]], arn[at[3]+1 : at[4]], arn[at[4]+1:], true
 }
 
 var ec2Prefixes = map[string]string{
@@ -860,8 +1033,9 @@ func ec2TypeOf(id string) *Type {
 	return nil
 }
 
-// requestAttributes maps the request keys present to attributes.
-func requestAttributes(m map[string]string, req map[string]any) []string {
+// requestAttributes maps the request keys present to attributes. Where a
+// key repeats, its last member counts, as in a decoded map.
+func requestAttributes(m map[string]string, req *object) []string {
 	var out []string
 	addAttr := func(v string) {
 		for _, x := range out {
@@ -871,14 +1045,24 @@ func requestAttributes(m map[string]string, req map[string]any) []string {
 		}
 		out = append(out, v)
 	}
-	visit := func(obj map[string]any) {
-		for k, v := range obj {
-			attr, ok := m[k]
+	visit := func(obj []byte) {
+		it := req.ext.Members(obj)
+		for {
+			k, _, ok := it.Next()
+			if !ok {
+				break
+			}
+			var buf [64]byte
+			key, ok := jsonscan.Unquote(k, buf[:0])
+			if !ok {
+				continue
+			}
+			attr, ok := m[string(key)]
 			if !ok {
 				continue
 			}
 			if i := strings.IndexByte(attr, '|'); i >= 0 { // "egress|ingress": boolean picks
-				if b, _ := v.(bool); b {
+				if jsonscan.IsTrue(req.member(obj, string(key))) {
 					attr = attr[:i]
 				} else {
 					attr = attr[i+1:]
@@ -887,55 +1071,99 @@ func requestAttributes(m map[string]string, req map[string]any) []string {
 			addAttr(attr)
 		}
 	}
-	visit(req)
+	if req.b == nil {
+		return nil
+	}
+	visit(req.b)
 	// SetTopicAttributes names the attribute in a value; SetQueueAttributes
 	// nests keys under "attributes"; some APIs wrap in *Request.
-	if an, ok := req["attributeName"].(string); ok {
+	if an, ok := stringValue(req.get("attributeName")); ok {
 		if attr, ok := m[an]; ok {
 			addAttr(attr)
 		}
 	}
-	for k, v := range req {
-		if obj, ok := v.(map[string]any); ok && (k == "attributes" || strings.HasSuffix(k, "Request")) {
-			visit(obj)
+	it := req.ext.Members(req.b)
+	for {
+		k, v, ok := it.Next()
+		if !ok {
+			break
 		}
+		if jsonscan.KindOf(v) != jsonscan.Object {
+			continue
+		}
+		var buf [64]byte
+		key, ok := jsonscan.Unquote(k, buf[:0])
+		if !ok || !(string(key) == "attributes" || bytes.HasSuffix(key, requestSuffix)) {
+			continue
+		}
+		if last := req.get(string(key)); len(last) == 0 || &last[0] != &v[0] {
+			continue // a later member of the same name wins
+		}
+		visit(v)
 	}
-	if req != nil {
-		if at, ok := req["attribute"].(string); ok { // ModifyInstanceAttribute attribute=instanceType form
-			if attr, ok := m[at]; ok {
-				addAttr(attr)
-			}
+	if at, ok := stringValue(req.get("attribute")); ok { // ModifyInstanceAttribute attribute=instanceType form
+		if attr, ok := m[at]; ok {
+			addAttr(attr)
 		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-// locate evaluates a locator against a record.
-func locate(loc string, rec *Record) []string {
+var requestSuffix = []byte("Request")
+
+// stringValue returns the text of a JSON string value (ok false for any
+// other value).
+func stringValue(v []byte) (string, bool) {
+	if jsonscan.KindOf(v) != jsonscan.String {
+		return "", false
+	}
+	var buf [128]byte
+	u, ok := jsonscan.Unquote(v, buf[:0])
+	if !ok {
+		return "", false
+	}
+	return string(u), true
+}
+
+// locate evaluates a locator against the event.
+func (e *event) locate(loc string) []string {
 	if loc == "route53:changes" {
-		return route53Records(rec)
+		return route53Records(&e.req)
 	}
 	if loc == "resources" {
 		var out []string
-		for _, r := range rec.Resources {
+		for _, r := range e.rec.Resources {
 			if r.ARN != "" {
 				out = append(out, r.ARN)
 			}
 		}
 		return out
 	}
-	if strings.Contains(loc, " + ") {
-		parts := strings.Split(loc, " + ")
-		vals := make([]string, 0, len(parts))
-		for _, p := range parts {
-			v := locate(p, rec)
-			if len(v) == 0 {
+	if strings.Contains(loc, " + ") { // the first value of each part, joined with "/"
+		var parts [4]string
+		vals, n := parts[:0], 0
+		for rest, more := loc, true; more; {
+			var p string
+			p, rest, more = strings.Cut(rest, " + ")
+			if strings.HasPrefix(p, "=") {
+				vals = append(vals, p[1:]) // a constant: nothing to look up
+			} else if v := e.ids(p); len(v) > 0 {
+				vals = append(vals, v[0])
+			} else {
 				return nil
 			}
-			vals = append(vals, v[0])
+			n += len(vals[len(vals)-1]) + 1
 		}
-		return []string{strings.Join(vals, "/")}
+		var b strings.Builder
+		b.Grow(n - 1)
+		for i, v := range vals {
+			if i > 0 {
+				b.WriteByte('/')
+			}
+			b.WriteString(v)
+		}
+		return []string{b.String()}
 	}
 	if strings.HasPrefix(loc, "=") {
 		return []string{loc[1:]}
@@ -944,20 +1172,21 @@ func locate(loc string, rec *Record) []string {
 	if strings.HasSuffix(loc, "#last") {
 		last, loc = true, strings.TrimSuffix(loc, "#last")
 	}
-	var root any
+	var root *object
 	switch {
 	case strings.HasPrefix(loc, "requestParameters."):
-		root, loc = rec.RequestParameters, loc[len("requestParameters."):]
+		root, loc = &e.req, loc[len("requestParameters."):]
 	case strings.HasPrefix(loc, "responseElements."):
-		root, loc = rec.ResponseElements, loc[len("responseElements."):]
+		root, loc = &e.resp, loc[len("responseElements."):]
 	default:
 		return nil
 	}
+	var buf [8]valueAt
 	var out []string
-	walkPath(root, strings.Split(loc, "."), func(v any) {
-		s, ok := v.(string)
+	for _, v := range root.walkPath(loc, buf[:0]) {
+		s, ok := stringValue(root.at(v))
 		if !ok || s == "" {
-			return
+			continue
 		}
 		if last {
 			s = strings.TrimRight(s, "/")
@@ -966,77 +1195,146 @@ func locate(loc string, rec *Record) []string {
 			}
 		}
 		out = append(out, s)
-	})
+	}
 	return out
 }
 
-func walkPath(v any, segs []string, fn func(any)) {
-	if len(segs) == 0 {
-		fn(v)
-		return
+// valueAt is a value of an object, as offsets in its bytes.
+type valueAt struct{ start, end int32 }
+
+// at returns the bytes of a value of o.
+func (o *object) at(v valueAt) []byte { return o.b[v.start:v.end] }
+
+// walkPath appends to dst the values the dotted path reaches from the
+// object's top level. "seg[]" visits every element of an array, or the
+// value itself where a single element stands for the array (XML-ish EC2
+// shapes). It walks level by level, which yields the values in the order
+// a depth-first walk does (values are offsets rather than slices handed to
+// a callback, and the walk is not recursive: nothing escapes).
+func (o *object) walkPath(path string, dst []valueAt) []valueAt {
+	if o.b == nil {
+		return dst
 	}
-	seg := segs[0]
-	arr := strings.HasSuffix(seg, "[]")
-	seg = strings.TrimSuffix(seg, "[]")
-	m, ok := v.(map[string]any)
-	if !ok {
-		return
-	}
-	next, ok := m[seg]
-	if !ok {
-		return
-	}
-	if arr {
-		if list, ok := next.([]any); ok {
-			for _, e := range list {
-				walkPath(e, segs[1:], fn)
+	var bufA, bufB [8]valueAt
+	seg, rest, more := strings.Cut(path, ".")
+	cur := o.step(o.get(strings.TrimSuffix(seg, "[]")), strings.HasSuffix(seg, "[]"), bufA[:0])
+	next := bufB[:0]
+	for more && len(cur) > 0 {
+		seg, rest, more = strings.Cut(rest, ".")
+		key, arr := strings.TrimSuffix(seg, "[]"), strings.HasSuffix(seg, "[]")
+		for _, v := range cur {
+			if vb := o.at(v); jsonscan.KindOf(vb) == jsonscan.Object {
+				next = o.step(o.member(vb, key), arr, next)
 			}
-			return
 		}
-		// A single element where an array was expected (XML-ish EC2 shapes).
+		cur, next = next, cur[:0]
 	}
-	walkPath(next, segs[1:], fn)
+	return append(dst, cur...)
+}
+
+// step appends to dst val (a value of o; nil: none), or its elements when
+// arr says the segment was "seg[]" and it is an array.
+func (o *object) step(val []byte, arr bool, dst []valueAt) []valueAt {
+	if val == nil {
+		return dst
+	}
+	if !arr || jsonscan.KindOf(val) != jsonscan.Array {
+		return append(dst, o.valueAt(val))
+	}
+	it := o.ext.Elements(val)
+	for {
+		e, ok := it.Next()
+		if !ok {
+			return dst
+		}
+		dst = append(dst, o.valueAt(e))
+	}
+}
+
+// valueAt returns the offsets of v, a sub-slice of o.b.
+func (o *object) valueAt(v []byte) valueAt {
+	start := cap(o.b) - cap(v)
+	return valueAt{int32(start), int32(start + len(v))}
 }
 
 // route53Records yields zone_name_type keys of ChangeResourceRecordSets.
-func route53Records(rec *Record) []string {
-	zone, _ := rec.RequestParameters["hostedZoneId"].(string)
-	zone = strings.TrimPrefix(zone, "/hostedzone/")
-	if zone == "" {
+func route53Records(req *object) []string {
+	var zbuf [64]byte
+	zone, _ := textValue(req.get("hostedZoneId"), zbuf[:0])
+	zone = bytes.TrimPrefix(zone, hostedZonePrefix)
+	if len(zone) == 0 {
 		return nil
 	}
+	var buf [8]valueAt
 	var out []string
-	walkPath(rec.RequestParameters, []string{"changeBatch", "changes[]", "resourceRecordSet"}, func(v any) {
-		rs, ok := v.(map[string]any)
-		if !ok {
-			return
+	for _, at := range req.walkPath("changeBatch.changes[].resourceRecordSet", buf[:0]) {
+		v := req.at(at)
+		if jsonscan.KindOf(v) != jsonscan.Object {
+			continue
 		}
-		name, _ := rs["name"].(string)
-		typ, _ := rs["type"].(string)
-		if name == "" || typ == "" {
-			return
+		// The last "name" and "type" members, in one pass.
+		var nameV, typV []byte
+		it := req.ext.Members(v)
+		for {
+			k, val, ok := it.Next()
+			if !ok {
+				break
+			}
+			switch {
+			case jsonscan.Equal(k, "name"):
+				nameV = val
+			case jsonscan.Equal(k, "type"):
+				typV = val
+			}
 		}
-		out = append(out, zone+"_"+strings.ToLower(strings.TrimSuffix(name, "."))+"_"+typ)
-	})
+		var nbuf, tbuf [128]byte
+		name, _ := textValue(nameV, nbuf[:0])
+		typ, _ := textValue(typV, tbuf[:0])
+		if it.Err() || len(name) == 0 || len(typ) == 0 {
+			continue
+		}
+		out = append(out, recordKey(zone, bytes.TrimSuffix(name, dot), typ))
+	}
 	return out
 }
 
-// walkARNs calls fn for every string value that looks like an ARN.
-func walkARNs(v any, fn func(string)) {
-	switch x := v.(type) {
-	case map[string]any:
-		for _, e := range x {
-			walkARNs(e, fn)
-		}
-	case []any:
-		for _, e := range x {
-			walkARNs(e, fn)
-		}
-	case string:
-		if strings.HasPrefix(x, "arn:") && strings.Count(x, ":") >= 5 {
-			fn(x)
+var hostedZonePrefix, dot = []byte("/hostedzone/"), []byte(".")
+
+// recordKey returns zone + "_" + strings.ToLower(name) + "_" + typ.
+func recordKey(zone, name, typ []byte) string {
+	var b strings.Builder
+	b.Grow(len(zone) + len(name) + len(typ) + 2)
+	b.Write(zone)
+	b.WriteByte('_')
+	ascii := true
+	for _, c := range name {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
 		}
 	}
+	if ascii {
+		for _, c := range name {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+		}
+	} else {
+		b.WriteString(strings.ToLower(string(name)))
+	}
+	b.WriteByte('_')
+	b.Write(typ)
+	return b.String()
+}
+
+// textValue returns the text of a JSON string value, decoded into buf
+// when it holds escapes (ok false for any other value).
+func textValue(v, buf []byte) ([]byte, bool) {
+	if jsonscan.KindOf(v) != jsonscan.String {
+		return nil, false
+	}
+	return jsonscan.Unquote(v, buf)
 }
 
 // UsesResponseElements reports whether a locator of the identity table for
@@ -1046,9 +1344,10 @@ func UsesResponseElements(eventSource, eventName string) bool {
 	return usesResponse[eventSource][NormalizeEventName(eventName)]
 }
 
-// ARNsInJSON returns the string values of a JSON document (object keys
-// excluded) that walkARNs would report for the decoded document: those
-// starting with "arn:" with at least five colons. It reads the bytes
+// ARNsInJSON appends to out the string values of a JSON document (object
+// keys excluded) that look like ARNs: those starting with "arn:" with at
+// least five colons, in document order (the same strings a walk of the
+// decoded document finds). It reads the bytes
 // without decoding them; escaped strings are unquoted.
 func ARNsInJSON(b []byte, out []string) []string {
 	for i := 0; i < len(b); {
@@ -1081,17 +1380,19 @@ func ARNsInJSON(b []byte, out []string) []string {
 		if j < len(b) && b[j] == ':' {
 			continue
 		}
-		s := string(content)
 		if escaped {
-			if err := json.Unmarshal(b[start-1:end+1], &s); err != nil {
+			var buf [128]byte
+			u, ok := jsonscan.Unquote(b[start-1:end+1], buf[:0])
+			if !ok {
 				continue
 			}
+			content = u
 		}
-		if strings.HasPrefix(s, "arn:") && strings.Count(s, ":") >= 5 {
-			out = append(out, s)
+		if bytes.HasPrefix(content, arnPrefix) && bytes.Count(content, colon) >= 5 {
+			out = append(out, string(content))
 		}
 	}
 	return out
 }
 
-var arnPrefix = []byte("arn:")
+var arnPrefix, colon = []byte("arn:"), []byte(":")

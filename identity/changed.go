@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 
@@ -10,7 +11,8 @@ import (
 // ChangedAttributes returns the Terraform attributes of a resource of type
 // tfType that an event changes. AWS events ("service:EventName") use the AWS
 // table's event rules (and the request, for events such as
-// ModifyInstanceAttribute whose effect depends on it); GCP audit events
+// ModifyInstanceAttribute whose effect depends on it: Request, or the bytes
+// of RequestJSON when the source left it undecoded); GCP audit events
 // ("serviceName:methodName") on google_* types use the GCP table's methods
 // (GCPChangedAttributes). It returns nil when the table does not know.
 func ChangedAttributes(ev model.Event, tfType string) []string {
@@ -32,7 +34,9 @@ func ChangedAttributes(ev model.Event, tfType string) []string {
 				continue
 			}
 			if len(r.ByRequest) > 0 {
-				if attrs := requestAttributes(r.ByRequest, ev.Request); len(attrs) > 0 {
+				var req object
+				req.load(requestJSON(&ev), nil)
+				if attrs := requestAttributes(r.ByRequest, &req); len(attrs) > 0 {
 					return attrs
 				}
 			}
@@ -40,6 +44,19 @@ func ChangedAttributes(ev model.Event, tfType string) []string {
 		}
 	}
 	return nil
+}
+
+// requestJSON returns an event's request as JSON bytes (nil when it has
+// none): RequestJSON as it is, or Request encoded when a source decoded it.
+func requestJSON(ev *model.Event) []byte {
+	if ev.Request == nil {
+		return ev.RequestJSON
+	}
+	b, err := json.Marshal(ev.Request)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // gcpIAMAttributes are the attributes a SetIamPolicy-like method changes on
@@ -89,7 +106,7 @@ func GCPChangedAttributes(ev model.Event, row *GCPType) []string {
 	case m.Op == GCPSetIAM:
 		return gcpIAMAttributes[row.IAM]
 	case m.Op == GCPUpdate:
-		return gcpRequestAttributes(ev.Request)
+		return gcpRequestAttributes(ev.Params())
 	}
 	return nil
 }

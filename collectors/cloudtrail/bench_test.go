@@ -199,3 +199,38 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(float64(b.N*benchFiles*benchPer)/(cpuSeconds()-cpu0), "events/cpu-s")
 	b.ReportMetric(float64(kept)/float64(b.N*benchFiles*benchPer), "kept/event")
 }
+
+// BenchmarkNormalizeWrites is the per-record work after splitting, on the
+// write records of the benchmark files only (about 30% of them): decode
+// the top level, principal, via, map to resources, keep Raw.
+func BenchmarkNormalizeWrites(b *testing.B) {
+	files, _ := loadBench(b)
+	type rec struct {
+		raw     []byte
+		members []int32
+	}
+	var recs []rec
+	for _, f := range files {
+		_, err := streamRecords(bytes.NewReader(f), func(_ int, raw, ro, name []byte, members []int32) error {
+			if !(Options{}).skipFast(ro, name) {
+				recs = append(recs, rec{append([]byte(nil), raw...), append([]int32(nil), members...)})
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuSeconds()
+	for i := 0; i < b.N; i++ {
+		var ar arena
+		for _, r := range recs {
+			if _, err := normalizeWith(r.raw, r.members, Options{}, true, &ar); err != nil && err != errSkipped {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N*len(recs)), "cpu-ns/write")
+}

@@ -2,6 +2,8 @@ package cloudtrail
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"time"
 
 	json "github.com/goccy/go-json"
@@ -26,7 +28,11 @@ func decodeTop(raw []byte, members []int32, r *rawRecord, ar *arena) bool {
 
 // eachMemberAt is eachMember for an object whose key offsets the stream
 // scanner noted (scanValue): each value lies between its key's colon and
-// the comma before the next key, so nothing is scanned twice.
+// the comma before the next key, so nothing is scanned twice. The scanner
+// has checked that strings end and brackets balance; fn checks the values
+// it reads (setField does), and values of the fields nobody reads are not
+// validated further: a record whose only flaw lies in such a field is
+// read, not rejected.
 func eachMemberAt(raw []byte, members []int32, fn func(key, v []byte) bool) bool {
 	// The object's closing brace.
 	last := len(raw) - 1
@@ -69,31 +75,11 @@ func eachMemberAt(raw []byte, members []int32, fn func(key, v []byte) bool) bool
 		if e < i {
 			return false
 		}
-		v := raw[i : e+1]
-		if !exactValue(key, v) || !fn(key, v) {
+		if !fn(key, raw[i:e+1]) {
 			return false
 		}
 	}
 	return true
-}
-
-// exactValue reports whether v, found between a colon and a comma, is one
-// sound value. userIdentity, requestParameters and responseElements are
-// left to their decoders, which read them strictly (a malformed one is
-// dropped and the record kept).
-func exactValue(key, v []byte) bool {
-	switch v[0] {
-	case '"':
-		return stringEnd(v, 1) == len(v)
-	case '{', '[':
-		switch string(key) {
-		case "userIdentity", "requestParameters", "responseElements":
-			return v[len(v)-1] == '}' || v[len(v)-1] == ']'
-		}
-		n, _, _, ok := scanValue(v, nil)
-		return ok && n == len(v)
-	}
-	return soundScalar(v)
 }
 
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -170,117 +156,114 @@ var (
 		"recipientAccountId", "readOnly", "sessionCredentialFromConsole", "userIdentity", "resources", "requestParameters", "responseElements"}
 	identityNames = []string{"type", "principalId", "arn", "accountId", "userName", "invokedBy", "identityProvider", "sessionContext", "onBehalfOf"}
 	contextNames  = []string{"sessionIssuer", "sourceIdentity"}
-	issuerNames   = []string{"type", "principalId", "arn", "accountId", "userName"}
+	issuerNames   = []string{"arn"}
 	behalfNames   = []string{"userId", "identityStoreArn"}
+	resourceNames = []string{"ARN", "accountId", "type"}
 )
 
 // decodeIdentity fills u from userIdentity's bytes as the struct decoder
-// does; false hands the value over to it.
+// does, in one pass over them; false hands the value over to it.
 func decodeIdentity(v []byte, u *userIdentity, ar *arena) bool {
 	bad := false
-	str := func(dst *string, v []byte) { // a value shared by many records
-		if !nestedString(dst, v, ar) {
+	// str reads a string member (interned when ar is set: a value shared by
+	// many records); another shape marks the identity bad, as the lenient
+	// decoder drops it.
+	str := func(dst *string, b []byte, i int, ar *arena) int {
+		end, ok := readString(dst, b, i, ar)
+		if !ok {
 			bad = true
+			return skipValue(b, i)
 		}
+		return end
 	}
-	strOnce := func(dst *string, v []byte) { // one that varies by session
-		if !nestedString(dst, v, nil) {
-			bad = true
-		}
-	}
-	ok := eachMember(v, func(key, v []byte) bool {
+	end := eachKey(v, skipWS(v, 0), func(key []byte, i int) int {
 		switch string(key) {
 		case "type":
-			str(&u.Type, v)
+			return str(&u.Type, v, i, ar)
 		case "principalId":
-			strOnce(&u.PrincipalID, v)
+			return str(&u.PrincipalID, v, i, ar)
 		case "arn":
-			strOnce(&u.ARN, v)
+			return str(&u.ARN, v, i, ar)
 		case "accountId":
-			str(&u.AccountID, v)
+			return str(&u.AccountID, v, i, ar)
 		case "userName":
-			str(&u.UserName, v)
+			return str(&u.UserName, v, i, ar)
 		case "invokedBy":
-			str(&u.InvokedBy, v)
+			return str(&u.InvokedBy, v, i, ar)
 		case "identityProvider":
-			str(&u.IdentityProvider, v)
+			return str(&u.IdentityProvider, v, i, ar)
 		case "sessionContext":
-			switch v[0] {
+			switch v[i] {
 			case 'n':
 				u.SessionContext = nil
+				return literal(v, i, "null")
 			case '{':
-				sc := &struct {
-					SessionIssuer  sessionIssuer `json:"sessionIssuer"`
-					SourceIdentity string        `json:"sourceIdentity"`
-				}{}
+				sc := ar.sessionContext()
 				u.SessionContext = sc
-				return eachMember(v, func(key, v []byte) bool {
+				return eachKey(v, i, func(key []byte, i int) int {
 					switch string(key) {
 					case "sourceIdentity":
-						str(&sc.SourceIdentity, v)
+						return str(&sc.SourceIdentity, v, i, ar)
 					case "sessionIssuer":
-						switch v[0] {
+						switch v[i] {
 						case 'n':
+							return literal(v, i, "null")
 						case '{':
 							si := &sc.SessionIssuer
-							return eachMember(v, func(key, v []byte) bool {
-								switch string(key) {
-								case "type":
-									str(&si.Type, v)
-								case "principalId":
-									str(&si.PrincipalID, v)
-								case "arn":
-									str(&si.ARN, v)
-								case "accountId":
-									str(&si.AccountID, v)
-								case "userName":
-									str(&si.UserName, v)
-								default:
-									return !foldsTo(key, issuerNames)
+							return eachKey(v, i, func(key []byte, i int) int {
+								if string(key) == "arn" {
+									return str(&si.ARN, v, i, ar)
 								}
-								return true
+								if foldsTo(key, issuerNames) {
+									return -1
+								}
+								return skipValue(v, i)
 							})
-						default:
-							bad = true
 						}
-					default:
-						return !foldsTo(key, contextNames)
+						bad = true
+						return skipValue(v, i)
 					}
-					return true
+					if foldsTo(key, contextNames) {
+						return -1
+					}
+					return skipValue(v, i)
 				})
-			default:
-				bad = true
 			}
+			bad = true
+			return skipValue(v, i)
 		case "onBehalfOf":
-			switch v[0] {
+			switch v[i] {
 			case 'n':
 				u.OnBehalfOf = nil
+				return literal(v, i, "null")
 			case '{':
 				ob := &struct {
 					UserID           string `json:"userId"`
 					IdentityStoreArn string `json:"identityStoreArn"`
 				}{}
 				u.OnBehalfOf = ob
-				return eachMember(v, func(key, v []byte) bool {
+				return eachKey(v, i, func(key []byte, i int) int {
 					switch string(key) {
 					case "userId":
-						str(&ob.UserID, v)
+						return str(&ob.UserID, v, i, ar)
 					case "identityStoreArn":
-						str(&ob.IdentityStoreArn, v)
-					default:
-						return !foldsTo(key, behalfNames)
+						return str(&ob.IdentityStoreArn, v, i, ar)
 					}
-					return true
+					if foldsTo(key, behalfNames) {
+						return -1
+					}
+					return skipValue(v, i)
 				})
-			default:
-				bad = true
 			}
-		default:
-			return !foldsTo(key, identityNames)
+			bad = true
+			return skipValue(v, i)
 		}
-		return true
+		if foldsTo(key, identityNames) {
+			return -1
+		}
+		return skipValue(v, i)
 	})
-	if !ok {
+	if end < 0 || skipWS(v, end) != len(v) {
 		return false
 	}
 	if bad { // a member of the wrong shape: the lenient decoder drops userIdentity
@@ -289,25 +272,203 @@ func decodeIdentity(v []byte, u *userIdentity, ar *arena) bool {
 	return true
 }
 
-// nestedString sets *dst from a JSON string or null; false for another shape.
-func nestedString(dst *string, v []byte, ar *arena) bool {
-	*dst = ""
-	if s, ok := plainString(v); ok {
-		*dst = ar.intern(s)
-		return true
+// decodeResources fills *rs from the bytes of resources (an array) as the
+// struct decoder does, in one pass; false hands the value over to it.
+func decodeResources(v []byte, rs *[]recordResource, ar *arena) bool {
+	i := skipWS(v, 0)
+	if i >= len(v) || v[i] != '[' {
+		return false
 	}
-	switch v[0] {
-	case 'n':
-		return true
-	case '"':
-		var s string
-		if json.Unmarshal(v, &s) != nil {
+	out := make([]recordResource, 0, 2)
+	i = skipWS(v, i+1)
+	if i < len(v) && v[i] == ']' {
+		if skipWS(v, i+1) != len(v) {
 			return false
 		}
-		*dst = s
+		*rs = out
 		return true
 	}
-	return false
+	for {
+		if i >= len(v) || v[i] != '{' {
+			return false // null elements and other shapes: the decoder decides
+		}
+		var x recordResource
+		end := eachKey(v, i, func(key []byte, i int) int {
+			var dst *string
+			switch string(key) {
+			case "ARN":
+				dst = &x.ARN
+			case "accountId":
+				dst = &x.AccountID
+			case "type":
+				dst = &x.Type
+			default:
+				if foldsTo(key, resourceNames) {
+					return -1
+				}
+				return skipValue(v, i)
+			}
+			if v[i] != '"' {
+				return -1
+			}
+			end, ok := readString(dst, v, i, ar)
+			if !ok {
+				return -1
+			}
+			return end
+		})
+		if end < 0 {
+			return false
+		}
+		out = append(out, x)
+		i = skipWS(v, end)
+		if i >= len(v) {
+			return false
+		}
+		switch v[i] {
+		case ',':
+			i = skipWS(v, i+1)
+		case ']':
+			if skipWS(v, i+1) != len(v) {
+				return false
+			}
+			*rs = out
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// eachKey reads the object at b[i] in one pass: fn gets each key (keys
+// with escapes are handed over: -1) and the index of its value, and
+// returns the index after the value or -1. eachKey returns the index after
+// the closing brace, or -1 for bytes that are not a sound object.
+func eachKey(b []byte, i int, fn func(key []byte, vi int) int) int {
+	if i >= len(b) || b[i] != '{' {
+		return -1
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return -1
+		}
+		ke, plain := plainEnd(b, i+1)
+		if ke < 0 || !plain {
+			return -1
+		}
+		key := b[i+1 : ke-1]
+		i = skipWS(b, ke)
+		if i >= len(b) || b[i] != ':' {
+			return -1
+		}
+		i = skipWS(b, i+1)
+		if i >= len(b) {
+			return -1
+		}
+		if i = fn(key, i); i < 0 {
+			return -1
+		}
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case '}':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+// skipValue returns the index after the sound JSON value at b[i], or -1.
+func skipValue(b []byte, i int) int {
+	n, _, _, ok := scanValue(b[i:], nil)
+	if !ok || n == 0 || !soundScalar(b[i:i+n]) {
+		return -1
+	}
+	return i + n
+}
+
+// literal returns the index after lit at b[i], or -1.
+func literal(b []byte, i int, lit string) int {
+	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+		return i + len(lit)
+	}
+	return -1
+}
+
+// readString sets *dst from the JSON string or null at b[i] and returns the
+// index after it; ok is false for another shape (end is then unset).
+func readString(dst *string, b []byte, i int, ar *arena) (end int, ok bool) {
+	*dst = ""
+	switch b[i] {
+	case 'n':
+		end = literal(b, i, "null")
+		return end, end > 0
+	case '"':
+		e, plain := plainEnd(b, i+1)
+		if e < 0 {
+			return -1, false
+		}
+		if plain {
+			*dst = ar.intern(b[i+1 : e-1])
+			return e, true
+		}
+		var s string
+		if json.Unmarshal(b[i:e], &s) != nil {
+			return -1, false
+		}
+		*dst = s
+		return e, true
+	}
+	return -1, false
+}
+
+// plainEnd returns the index after the closing quote of the string whose
+// content starts at i (-1 when b ends first), and whether the content is
+// plain: no escape and no control character, so its bytes are its value.
+// It looks at eight bytes at a time.
+func plainEnd(b []byte, i int) (int, bool) {
+	plain := true
+	for {
+		for i+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			if t := zeroBytes(w^quotes) | zeroBytes(w^backslashes) | lessThan0x20(w); t != 0 {
+				i += bits.TrailingZeros64(t) / 8
+				break
+			}
+			i += 8
+		}
+		for i < len(b) && b[i] != '"' && b[i] != '\\' && b[i] >= 0x20 {
+			i++
+		}
+		if i >= len(b) {
+			return -1, false
+		}
+		switch b[i] {
+		case '"':
+			return i + 1, plain
+		case '\\':
+			plain = false
+			i += 2 // a backslash and the byte it escapes
+		default: // a control character: not valid JSON, left to the decoder
+			plain = false
+			i++
+		}
+	}
+}
+
+// lessThan0x20 has the high bit set of the first byte of w below 0x20 (and
+// maybe of later bytes, never of earlier ones).
+func lessThan0x20(w uint64) uint64 {
+	return (w - 0x2020202020202020) &^ w & highs
 }
 
 // soundScalar reports whether a value the scanner took is a string, an
@@ -359,7 +520,7 @@ func (r *rawRecord) setField(key, v []byte, ar *arena) bool {
 	case "awsRegion":
 		return r.stringField(&r.AWSRegion, v, ar)
 	case "sourceIPAddress":
-		return r.stringField(&r.SourceIPAddress, v, nil)
+		return r.stringField(&r.SourceIPAddress, v, ar)
 	case "userAgent":
 		return r.stringField(&r.UserAgent, v, ar)
 	case "errorCode":
@@ -377,24 +538,30 @@ func (r *rawRecord) setField(key, v []byte, ar *arena) bool {
 	case "userIdentity":
 		r.UserIdentity = userIdentity{}
 		if v[0] == '{' && !decodeIdentity(v, &r.UserIdentity, ar) {
+			// The decoder gets its own value, so r can stay on the
+			// caller's stack.
+			u := new(userIdentity)
 			r.UserIdentity = userIdentity{}
-			if json.UnmarshalNoEscape(v, &r.UserIdentity) != nil {
-				r.UserIdentity = userIdentity{}
+			if json.UnmarshalNoEscape(v, u) == nil {
+				r.UserIdentity = *u
 			}
 		}
 	case "resources":
 		r.Resources = nil
-		if v[0] == '[' && json.UnmarshalNoEscape(v, &r.Resources) != nil {
-			r.Resources = nil
+		if v[0] == '[' && !decodeResources(v, &r.Resources, ar) {
+			var rs []recordResource
+			if json.UnmarshalNoEscape(v, &rs) == nil {
+				r.Resources = rs
+			}
 		}
 	case "requestParameters":
 		r.RequestParameters = nil
-		if v[0] == '{' {
+		if v[0] == '{' && v[len(v)-1] == '}' {
 			r.RequestParameters = v
 		}
 	case "responseElements":
 		r.ResponseElements = nil
-		if v[0] == '{' {
+		if v[0] == '{' && v[len(v)-1] == '}' {
 			r.ResponseElements = v
 		}
 	default:
@@ -404,38 +571,25 @@ func (r *rawRecord) setField(key, v []byte, ar *arena) bool {
 }
 
 // stringField sets *dst from a JSON string (a null or another shape leaves
-// it empty, as the lenient decoder does).
+// it empty, as the lenient decoder does); false when v is not one string.
 func (r *rawRecord) stringField(dst *string, v []byte, ar *arena) bool {
 	*dst = ""
-	if s, ok := plainString(v); ok {
-		*dst = ar.intern(s)
-		return true
-	}
-	if v[0] == '"' { // escapes
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			return false
-		}
-		*dst = s
+	if v[0] == '"' {
+		e, ok := readString(dst, v, 0, ar)
+		return ok && e == len(v)
 	}
 	return true
 }
 
 // plainString returns the content of a JSON string without escapes.
 func plainString(v []byte) ([]byte, bool) {
-	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+	if len(v) < 2 || v[0] != '"' {
 		return nil, false
 	}
-	s := v[1 : len(v)-1]
-	if bytes.IndexByte(s, '\\') >= 0 {
+	if e, plain := plainEnd(v, 1); e != len(v) || !plain {
 		return nil, false
 	}
-	for _, c := range s {
-		if c < 0x20 { // a control character: invalid JSON, left to the decoder
-			return nil, false
-		}
-	}
-	return s, true
+	return v[1 : len(v)-1], true
 }
 
 // parseCloudTrailTime parses the form CloudTrail writes,
@@ -470,25 +624,41 @@ func daysIn(m time.Month, year int) int {
 	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
-// intern returns b as a string, shared with earlier equal values in the
-// arena's file: event sources, regions, accounts, user agents and source
-// addresses recur in nearly every record.
+// intern returns b as a string, shared with an earlier equal value of the
+// arena's file when one is in its cache: event sources, regions, accounts,
+// user agents and principals recur in nearly every record. The cache is a
+// small direct-mapped table (it stays in the CPU's cache, where a map of
+// thousands of one-off values would not).
 func (a *arena) intern(b []byte) string {
 	if a == nil {
 		return string(b)
 	}
-	if s, ok := a.strs[string(b)]; ok {
+	h := internSlot(b)
+	if s := a.strs[h]; s == string(b) {
 		return s
 	}
 	s := string(b)
-	if a.strs == nil {
-		a.strs = make(map[string]string, 64)
-	}
-	if len(a.strs) < maxInterned {
-		a.strs[s] = s
-	}
+	a.strs[h] = s
 	return s
 }
+
+// internSlot hashes a string's length and its first and last eight bytes
+// to a slot of the intern table.
+func internSlot(b []byte) uint {
+	n := len(b)
+	var x uint64
+	if n >= 8 {
+		x = binary.LittleEndian.Uint64(b) ^ binary.LittleEndian.Uint64(b[n-8:])*0x9e3779b97f4a7c15
+	} else {
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+	}
+	x = (x ^ uint64(n)) * 0xff51afd7ed558ccd
+	return uint(x >> (64 - internBits))
+}
+
+const internBits = 9
 
 const maxInterned = 4096
 

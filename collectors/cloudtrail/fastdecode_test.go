@@ -22,7 +22,11 @@ func requireSameDecode(t *testing.T, where string, raw []byte) {
 	var members []int32
 	if n, _, _, ok := scanValue(b, &members); ok && n == len(b) && b[0] == '{' {
 		var at rawRecord
-		if decodeTop(b, members, &at, &arena{}) {
+		var slow rawRecord
+		// With key offsets, a record whose only flaw lies in a field
+		// nobody reads is taken (best effort) where the decoder rejects
+		// it; every record the decoder takes reads the same.
+		if decodeTop(b, members, &at, &arena{}) && decodeRecord(raw, &slow) == nil {
 			requireSameRecord(t, where+" (key offsets)", raw, at)
 		}
 	}
@@ -55,30 +59,43 @@ func TestFastDecodeMatchesDecoder(t *testing.T) {
 	cases := []struct {
 		name, rec string
 		fast      bool // the fast decoder takes it
+		// lenient: with the stream's key offsets it takes the record anyway
+		// (the flaw is in a field nobody reads)
+		lenient bool
 	}{
-		{"usual", `{` + base + `,"eventTime":"2024-05-01T10:00:00Z","eventName":"RunInstances","readOnly":false,"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/r"},"sourceIdentity":"alice","attributes":{"mfaAuthenticated":"true"}}},"requestParameters":{"a":[1,2.5,{"b":null}],"c":"arn:aws:s3:::x"},"responseElements":null,"resources":[{"ARN":"arn:aws:s3:::x","type":"AWS::S3::Bucket"}]}`, true},
-		{"fractional time", `{` + base + `,"eventTime":"2024-05-01T10:00:00.123Z"}`, true},
-		{"offset time", `{` + base + `,"eventTime":"2024-05-01T12:00:00+02:00"}`, true},
-		{"bad time", `{` + base + `,"eventTime":"2024-02-30T10:00:00Z"}`, true},
-		{"escaped strings", `{` + base + `,"userAgent":"a \"quoted\" agent \u00e9","userIdentity":{"type":"IAMUser","userName":"b\\ob"}}`, true},
-		{"string readOnly", `{` + base + `,"readOnly":"True","sessionCredentialFromConsole":"true"}`, true},
-		{"null fields", `{` + base + `,"userIdentity":null,"requestParameters":null,"resources":null,"errorCode":null,"readOnly":null}`, true},
-		{"number for a string", `{` + base + `,"eventName":5,"userAgent":["x"]}`, true},
-		{"identity of the wrong shape", `{` + base + `,"userIdentity":{"type":"IAMUser","arn":7}}`, true},
-		{"issuer of the wrong shape", `{` + base + `,"userIdentity":{"type":"AssumedRole","sessionContext":{"sessionIssuer":"x"}}}`, true},
-		{"context null", `{` + base + `,"userIdentity":{"type":"AssumedRole","sessionContext":null,"onBehalfOf":{"userId":"u"}}}`, true},
-		{"request not an object", `{` + base + `,"requestParameters":"x","responseElements":[1]}`, true},
-		{"resources of the wrong shape", `{` + base + `,"resources":{"ARN":"x"}}`, true},
-		{"duplicate keys", `{` + base + `,"eventName":"A","eventName":"B"}`, true},
-		{"whitespace", " {\n  \"eventID\" : \"e\" ,\n \"eventName\"\t:\"X\"\n}\n", true},
-		{"case-folded key", `{` + base + `,"EventName":"X"}`, false},
-		{"case-folded identity key", `{` + base + `,"userIdentity":{"Type":"IAMUser"}}`, true}, // userIdentity alone goes to the decoder
-		{"escaped key", `{` + base + `,"event\u004eame":"X"}`, false},
-		{"bad literal", `{` + base + `,"x":tru}`, false},
-		{"trailing bytes", `{` + base + `} x`, false},
-		{"not an object", `[1]`, false},
-		{"two values in a member", `{` + base + `,"eventName":"A" "B","x":1}`, false},
-		{"two objects in a member", `{` + base + `,"tlsDetails":{"a":1} {"b":2},"x":1}`, false},
+		{"usual", `{` + base + `,"eventTime":"2024-05-01T10:00:00Z","eventName":"RunInstances","readOnly":false,"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/r"},"sourceIdentity":"alice","attributes":{"mfaAuthenticated":"true"}}},"requestParameters":{"a":[1,2.5,{"b":null}],"c":"arn:aws:s3:::x"},"responseElements":null,"resources":[{"ARN":"arn:aws:s3:::x","type":"AWS::S3::Bucket"}]}`, true, false},
+		{"fractional time", `{` + base + `,"eventTime":"2024-05-01T10:00:00.123Z"}`, true, false},
+		{"offset time", `{` + base + `,"eventTime":"2024-05-01T12:00:00+02:00"}`, true, false},
+		{"bad time", `{` + base + `,"eventTime":"2024-02-30T10:00:00Z"}`, true, false},
+		{"escaped strings", `{` + base + `,"userAgent":"a \"quoted\" agent \u00e9","userIdentity":{"type":"IAMUser","userName":"b\\ob"}}`, true, false},
+		{"string readOnly", `{` + base + `,"readOnly":"True","sessionCredentialFromConsole":"true"}`, true, false},
+		{"null fields", `{` + base + `,"userIdentity":null,"requestParameters":null,"resources":null,"errorCode":null,"readOnly":null}`, true, false},
+		{"number for a string", `{` + base + `,"eventName":5,"userAgent":["x"]}`, true, false},
+		{"identity of the wrong shape", `{` + base + `,"userIdentity":{"type":"IAMUser","arn":7}}`, true, false},
+		{"issuer of the wrong shape", `{` + base + `,"userIdentity":{"type":"AssumedRole","sessionContext":{"sessionIssuer":"x"}}}`, true, false},
+		{"context null", `{` + base + `,"userIdentity":{"type":"AssumedRole","sessionContext":null,"onBehalfOf":{"userId":"u"}}}`, true, false},
+		{"request not an object", `{` + base + `,"requestParameters":"x","responseElements":[1]}`, true, false},
+		{"no resources", `{` + base + `,"resources":[]}`, true, false},
+		{"resources with extra keys", `{` + base + `,"resources":[{"ARN":"arn:aws:s3:::a","accountId":"1","type":"AWS::S3::Bucket","x":{"y":[1]}} , {"ARN":"b\u00e9"}]}`, true, false},
+		{"a null resource", `{` + base + `,"resources":[null,{"ARN":"a"}]}`, true, false},
+		{"a resource ARN of the wrong shape", `{` + base + `,"resources":[{"ARN":5}]}`, true, false},
+		{"a case-folded resource key", `{` + base + `,"resources":[{"arn":"x","ACCOUNTID":"1"}]}`, true, false},
+		{"resources in a string", `{` + base + `,"resources":"arn:aws:s3:::a"}`, true, false},
+		{"resources of the wrong shape", `{` + base + `,"resources":{"ARN":"x"}}`, true, false},
+		{"duplicate keys", `{` + base + `,"eventName":"A","eventName":"B"}`, true, false},
+		{"whitespace", " {\n  \"eventID\" : \"e\" ,\n \"eventName\"\t:\"X\"\n}\n", true, false},
+		{"case-folded key", `{` + base + `,"EventName":"X"}`, false, false},
+		{"case-folded identity key", `{` + base + `,"userIdentity":{"Type":"IAMUser"}}`, true, false}, // userIdentity alone goes to the decoder
+		{"escaped key", `{` + base + `,"event\u004eame":"X"}`, false, false},
+		{"bad literal", `{` + base + `,"x":tru}`, false, true},
+		{"trailing bytes", `{` + base + `} x`, false, false},
+		{"not an object", `[1]`, false, false},
+		{"two values in a member", `{` + base + `,"eventName":"A" "B","x":1}`, false, false},
+		{"two objects in a member", `{` + base + `,"tlsDetails":{"a":1} {"b":2},"x":1}`, false, true},
+		{"two strings in a member nobody reads", `{` + base + `,"requestID":"a" "b"}`, false, true},
+		{"identity not an object", `{` + base + `,"userIdentity":"x"}`, true, false},
+		{"control character in a string", "{" + base + ",\"userAgent\":\"a\x01b\"}", false, false},
+		{"escaped quote in a key of the identity", `{` + base + `,"userIdentity":{"ty\"pe":"IAMUser"}}`, true, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,7 +104,7 @@ func TestFastDecodeMatchesDecoder(t *testing.T) {
 			if b := bytes.TrimSpace([]byte(tc.rec)); b[0] == '{' {
 				var members []int32
 				if _, _, _, ok := scanValue(b, &members); ok {
-					require.Equal(t, tc.fast, decodeTop(b, members, &r, &arena{}), "with key offsets")
+					require.Equal(t, tc.fast || tc.lenient, decodeTop(b, members, &r, &arena{}), "with key offsets")
 				}
 			}
 			requireSameDecode(t, tc.name, []byte(tc.rec))

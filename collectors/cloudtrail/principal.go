@@ -141,6 +141,26 @@ func looksLikePerson(s string) bool {
 	return true
 }
 
+// viaCached is via, remembered per file (ar): a file holds a few user
+// agents in thousands of records.
+func viaCached(r *rawRecord, ar *arena) model.Via {
+	if ar == nil || r.SessionCredentialFromConsole.V {
+		return via(r)
+	}
+	k := [3]string{r.UserAgent, r.UserIdentity.InvokedBy, r.UserIdentity.Type}
+	if v, ok := ar.vias[k]; ok {
+		return v
+	}
+	v := via(r)
+	if ar.vias == nil {
+		ar.vias = make(map[[3]string]model.Via, 16)
+	}
+	if len(ar.vias) < maxInterned {
+		ar.vias[k] = v
+	}
+	return v
+}
+
 // via says how the call was made.
 func via(r *rawRecord) model.Via {
 	if r.SessionCredentialFromConsole.V {

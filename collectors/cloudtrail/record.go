@@ -32,37 +32,35 @@ func (b *flexBool) UnmarshalJSON(p []byte) error {
 	return nil
 }
 
+// sessionIssuer is the role (or user) whose credentials a session uses;
+// only its ARN is read.
 type sessionIssuer struct {
-	Type        string `json:"type"`
-	PrincipalID string `json:"principalId"`
-	ARN         string `json:"arn"`
-	AccountID   string `json:"accountId"`
-	UserName    string `json:"userName"`
+	ARN string `json:"arn"`
+}
+
+type sessionContext struct {
+	SessionIssuer  sessionIssuer `json:"sessionIssuer"`
+	SourceIdentity string        `json:"sourceIdentity"`
 }
 
 type userIdentity struct {
-	Type             string `json:"type"`
-	PrincipalID      string `json:"principalId"`
-	ARN              string `json:"arn"`
-	AccountID        string `json:"accountId"`
-	UserName         string `json:"userName"`
-	InvokedBy        string `json:"invokedBy"`
-	IdentityProvider string `json:"identityProvider"`
-	SessionContext   *struct {
-		SessionIssuer  sessionIssuer `json:"sessionIssuer"`
-		SourceIdentity string        `json:"sourceIdentity"`
-	} `json:"sessionContext"`
-	OnBehalfOf *struct {
+	Type             string          `json:"type"`
+	PrincipalID      string          `json:"principalId"`
+	ARN              string          `json:"arn"`
+	AccountID        string          `json:"accountId"`
+	UserName         string          `json:"userName"`
+	InvokedBy        string          `json:"invokedBy"`
+	IdentityProvider string          `json:"identityProvider"`
+	SessionContext   *sessionContext `json:"sessionContext"`
+	OnBehalfOf       *struct {
 		UserID           string `json:"userId"`
 		IdentityStoreArn string `json:"identityStoreArn"`
 	} `json:"onBehalfOf"`
 }
 
-type recordResource struct {
-	ARN       string `json:"ARN"`
-	AccountID string `json:"accountId"`
-	Type      string `json:"type"`
-}
+// recordResource is one element of resources[] (the struct decoder matches
+// ARN, accountId and type to its fields).
+type recordResource = identity.RecordResource
 
 // rawRecord is the part of a CloudTrail record we read.
 type rawRecord struct {
@@ -117,6 +115,15 @@ func (j *jsonBytes) UnmarshalJSON(p []byte) error {
 	return nil
 }
 
+// objectBytes returns the bytes when they hold a JSON object (nil
+// otherwise: null, another shape).
+func objectBytes(j jsonBytes) []byte {
+	if len(j) == 0 || j[0] != '{' {
+		return nil
+	}
+	return j
+}
+
 // object decodes the bytes when they hold a JSON object (nil otherwise).
 func (j jsonBytes) object() map[string]any {
 	if len(j) == 0 || j[0] != '{' {
@@ -137,11 +144,13 @@ func normalize(raw []byte, opts Options, copyRaw bool) (model.Event, error) {
 // scanner noted (members, or nil), copying Raw (when copyRaw) into the
 // arena when one is given.
 func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *arena) (model.Event, error) {
-	var r rawRecord
+	var r rawRecord // on the stack: the decoder gets its own copy
 	if !decodeTop(raw, members, &r, ar) {
-		if err := decodeRecord(raw, &r); err != nil {
+		slow := new(rawRecord)
+		if err := decodeRecord(raw, slow); err != nil {
 			return model.Event{}, err
 		}
+		r = *slow
 	}
 	readOnly := r.ReadOnly.V
 	if !r.ReadOnly.Set {
@@ -163,7 +172,7 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 		Service:   r.EventSource,
 		Action:    ar.action(r.EventSource, r.EventName),
 		Principal: principal(&r.UserIdentity),
-		Via:       via(&r),
+		Via:       viaCached(&r, ar),
 		SourceIP:  r.SourceIPAddress,
 		UserAgent: r.UserAgent,
 		ErrorCode: r.ErrorCode,
@@ -180,30 +189,27 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 		sum := sha256.Sum256(raw)
 		ev.ID = "sha256:" + hex.EncodeToString(sum[:16])
 	}
-	// requestParameters is the event's Request; responseElements is
-	// decoded only when a locator reads it or it may hold a secret (which
-	// Raw must not keep). The generic ARN walk reads the bytes.
-	req := r.RequestParameters.object()
-	var resp map[string]any
-	if identity.UsesResponseElements(r.EventSource, r.EventName) || mayHoldSecret(r.ResponseElements) {
+	// requestParameters is the event's Request, left as bytes (RequestJSON)
+	// unless it may hold a secret: then it is decoded and redacted here, as
+	// is responseElements (which Raw must not keep unredacted). The
+	// identity table reads both from their bytes.
+	var req, resp map[string]any
+	reqBytes := objectBytes(r.RequestParameters)
+	respBytes := objectBytes(r.ResponseElements)
+	if mayHoldSecret(reqBytes) {
+		req = r.RequestParameters.object()
+	}
+	if mayHoldSecret(respBytes) {
 		resp = r.ResponseElements.object()
 	}
 	rec := identity.Record{EventSource: r.EventSource, EventName: r.EventName, Region: r.AWSRegion, Account: ev.Account,
-		RequestParameters: req, ResponseElements: resp, ARNsScanned: true}
-	if req != nil {
-		rec.ARNs = identity.ARNsInJSON(r.RequestParameters, rec.ARNs)
-	}
-	if len(r.ResponseElements) > 0 && r.ResponseElements[0] == '{' {
-		rec.ARNs = identity.ARNsInJSON(r.ResponseElements, rec.ARNs)
-	}
-	if len(r.Resources) > 0 {
-		rec.Resources = make([]identity.RecordResource, len(r.Resources))
-		for i, x := range r.Resources {
-			rec.Resources[i] = identity.RecordResource{ARN: x.ARN, AccountID: x.AccountID, Type: x.Type}
+		Request: reqBytes, Response: respBytes}
+	rec.Resources = r.Resources
+	if refs := identity.EventResources(&rec); len(refs) > 0 {
+		ev.Resources = make([]string, len(refs))
+		for i, ref := range refs {
+			ev.Resources[i] = ref.ID
 		}
-	}
-	for _, ref := range identity.EventResources(&rec) {
-		ev.Resources = append(ev.Resources, ref.ID)
 	}
 	redacted := redact(req)
 	if redact(resp) {
@@ -217,6 +223,13 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 		ev.Raw = ar.copy(raw)
 	default:
 		ev.Raw = raw
+	}
+	if req == nil && reqBytes != nil {
+		if copyRaw {
+			ev.RequestJSON = ar.copy(reqBytes)
+		} else {
+			ev.RequestJSON = reqBytes
+		}
 	}
 	return ev, nil
 }
@@ -485,27 +498,53 @@ var secretHints = [][]byte{[]byte("password"), []byte("secret"), []byte("token")
 // mayHoldSecret reports whether the JSON bytes may hold a key secretKey
 // accepts: one of its words in any case, an escape (a key spelled with \u
 // escapes) or a non-ASCII byte. false means redact would change nothing.
+// One pass: a word is looked for only where its first two letters are
+// (secretBigrams; OR 0x20 folds A-Z onto a-z and no other byte onto a
+// letter).
 func mayHoldSecret(b []byte) bool {
 	if len(b) == 0 {
 		return false
 	}
-	if bytes.Contains(b, []byte(`\u`)) {
-		return true
-	}
-	for i := 0; i < len(b); i++ {
-		if b[i] >= 0x80 { // strings.ToLower folds some non-ASCII letters to ASCII
+	var high byte
+	for i := 0; i+1 < len(b); i++ {
+		c := b[i]
+		high |= c
+		k := uint16(c|0x20)<<8 | uint16(b[i+1]|0x20)
+		if secretBigrams[k>>6]&(1<<(k&63)) != 0 && secretWordAt(b[i:]) {
 			return true
 		}
-		c := b[i] | 0x20 // lower case for letters
-		switch c {
-		case 'p', 's', 't', 'c', 'a', 'u':
-		default:
+		if c == '\\' && b[i+1] == 'u' {
+			return true
+		}
+	}
+	high |= b[len(b)-1]
+	return high >= 0x80 // strings.ToLower folds some non-ASCII letters to ASCII
+}
+
+// secretBigrams marks the first two letters of each of secretHints.
+var secretBigrams = func() (set [1 << 16 / 64]uint64) {
+	for _, w := range secretHints {
+		k := uint16(w[0])<<8 | uint16(w[1])
+		set[k>>6] |= 1 << (k & 63)
+	}
+	return set
+}()
+
+// secretWordAt reports whether b starts with one of secretHints, in any case.
+func secretWordAt(b []byte) bool {
+	for _, w := range secretHints {
+		if len(b) < len(w) {
 			continue
 		}
-		for _, w := range secretHints {
-			if w[0] == c && len(b)-i >= len(w) && bytes.EqualFold(b[i:i+len(w)], w) {
-				return true
+		match := true
+		for j, c := range w {
+			if b[j]|0x20 != c {
+				match = false
+				break
 			}
+		}
+		if match {
+			return true
 		}
 	}
 	return false
@@ -516,8 +555,20 @@ func mayHoldSecret(b []byte) bool {
 // long as any event whose Raw points into it.
 type arena struct {
 	buf     []byte
-	strs    map[string]string    // intern
-	actions map[[2]string]string // action
+	strs    [1 << internBits]string // intern
+	actions map[[2]string]string    // action
+	vias    map[[3]string]model.Via
+	sc      sessionContext // the session context of the record being read
+}
+
+// sessionContext returns a zero session context for the record being
+// read: the arena's own, reused record after record (nothing keeps it).
+func (a *arena) sessionContext() *sessionContext {
+	if a == nil {
+		return new(sessionContext)
+	}
+	a.sc = sessionContext{}
+	return &a.sc
 }
 
 const arenaChunk = 256 << 10

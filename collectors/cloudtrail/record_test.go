@@ -72,6 +72,21 @@ func TestVia(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, c.want, ev.Via, c.ua)
 	}
+	// Through a file's arena, which remembers via per user agent: the
+	// same agent with and without the console flag, in both orders.
+	var ar arena
+	for round := 0; round < 2; round++ {
+		for i := range cases {
+			c := cases[i]
+			if round == 1 {
+				c = cases[len(cases)-1-i]
+			}
+			raw := []byte(`{"eventTime":"2024-05-01T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"CreateVpc","userAgent":` + mustJSON(c.ua) + c.extra + `}`)
+			ev, err := normalizeWith(raw, nil, Options{}, true, &ar)
+			require.NoError(t, err)
+			require.Equal(t, c.want, ev.Via, "%s (arena, round %d)", c.ua, round)
+		}
+	}
 }
 
 func mustJSON(s string) string { b, _ := json.Marshal(s); return string(b) }
