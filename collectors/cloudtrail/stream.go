@@ -13,7 +13,9 @@ import (
 	"github.com/klauspost/compress/gzip"
 )
 
-var gzipPool sync.Pool
+// Pools of what a file's reading needs: its buffers cost more than the
+// reading of a small file.
+var gzipPool, bufioPool, scannerPool sync.Pool
 
 // StreamRecords decodes a CloudTrail log file, gzip-compressed or not, one
 // record at a time: {"Records":[...]} (other top-level keys skipped) or a
@@ -27,7 +29,16 @@ func StreamRecords(r io.Reader, fn func(i int, raw []byte) error) (int, error) {
 }
 
 func streamRecords(r io.Reader, fn recordFunc) (int, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br, _ := bufioPool.Get().(*bufio.Reader)
+	if br == nil {
+		br = bufio.NewReaderSize(r, 64<<10)
+	} else {
+		br.Reset(r)
+	}
+	defer func() {
+		br.Reset(nil)
+		bufioPool.Put(br)
+	}()
 	head, err := br.Peek(2)
 	if err != nil && len(head) < 2 {
 		if err == io.EOF {
@@ -67,6 +78,7 @@ type scanner struct {
 	err   error
 	// members are the key offsets of the last value scanned (scanValue).
 	members []int32
+	split   splitter
 }
 
 // fill compacts and reads more data; it grows the buffer when it is full.
@@ -74,6 +86,7 @@ func (s *scanner) fill() bool {
 	if s.eof {
 		return false
 	}
+	s.split.reset()
 	if s.start > 0 {
 		n := copy(s.buf, s.buf[s.start:s.end])
 		s.start, s.end = 0, n
@@ -83,15 +96,26 @@ func (s *scanner) fill() bool {
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
 	}
-	n, err := s.r.Read(s.buf[s.end:])
-	s.end += n
-	if err != nil {
-		s.eof = true
-		if err != io.EOF {
-			s.err = err
+	// Read until the buffer is half full: a gzip reader hands out 32 KiB
+	// at a time, and the record cut at the end of the data is scanned
+	// again after each fill.
+	read := 0
+	for {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		read += n
+		if err != nil {
+			s.eof = true
+			if err != io.EOF {
+				s.err = err
+			}
+			break
+		}
+		if n == 0 || s.end >= len(s.buf)/2 {
+			break
 		}
 	}
-	return n > 0 || !s.eof
+	return read > 0 || !s.eof
 }
 
 // skipSpace advances over whitespace; false at end of input.
@@ -124,7 +148,12 @@ func (s *scanner) unexpectedEnd() error {
 func (s *scanner) value() (end int, readOnly, eventName []byte, err error) {
 	for {
 		s.members = s.members[:0]
-		end, readOnly, eventName, ok := scanValue(s.buf[s.start:s.end], &s.members)
+		var ok bool
+		if splitFast && s.start < s.end && s.buf[s.start] == '{' {
+			end, readOnly, eventName, ok = s.split.object(s.buf[:s.end], s.start, &s.members)
+		} else {
+			end, readOnly, eventName, ok = scanValue(s.buf[s.start:s.end], &s.members)
+		}
 		if ok {
 			return s.start + end, readOnly, eventName, nil
 		}
@@ -187,23 +216,7 @@ func scanValue(b []byte, members *[]int32) (end int, readOnly, eventName []byte,
 					}
 				}
 				if string(key) == "readOnly" || string(key) == "eventName" {
-					j := e
-					for j < len(b) && (b[j] == ' ' || b[j] == ':' || b[j] == '\n' || b[j] == '\t' || b[j] == '\r') {
-						j++
-					}
-					if j < len(b) && e < len(b) && bytes.IndexByte(b[e:j], ':') >= 0 {
-						if string(key) == "readOnly" {
-							v := j
-							for v < len(b) && b[v] != ',' && b[v] != '}' {
-								v++
-							}
-							readOnly = bytes.Trim(b[j:v], `" `)
-						} else if b[j] == '"' {
-							if ve := stringEnd(b, j+1); ve > 0 {
-								eventName = b[j+1 : ve-1]
-							}
-						}
-					}
+					readOnly, eventName = scanKeyValue(b, key, e, readOnly, eventName)
 				}
 			}
 			i = e - 1
@@ -217,6 +230,47 @@ func scanValue(b []byte, members *[]int32) (end int, readOnly, eventName []byte,
 		}
 	}
 	return 0, nil, nil, false
+}
+
+// scanKeyValue notes the value of the top-level key readOnly or eventName
+// whose string ends at e, when a colon follows it: the bytes of readOnly's
+// value up to the next ',' or '}' without quotes and spaces, eventName's
+// string value without its quotes (a value of another kind is ignored).
+func scanKeyValue(b, key []byte, e int, readOnly, eventName []byte) ([]byte, []byte) {
+	if j := e + 1; j < len(b) && b[e] == ':' && b[j] != ' ' && b[j] != ':' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
+		// The usual "key":value, with nothing to skip before the value.
+		switch {
+		case string(key) != "readOnly":
+			if b[j] == '"' {
+				if ve := stringEnd(b, j+1); ve > 0 {
+					eventName = b[j+1 : ve-1]
+				}
+			}
+			return readOnly, eventName
+		case j+4 < len(b) && string(b[j:j+4]) == "true" && (b[j+4] == ',' || b[j+4] == '}'):
+			return b[j : j+4], eventName
+		case j+5 < len(b) && string(b[j:j+5]) == "false" && (b[j+5] == ',' || b[j+5] == '}'):
+			return b[j : j+5], eventName
+		}
+	}
+	j := e
+	for j < len(b) && (b[j] == ' ' || b[j] == ':' || b[j] == '\n' || b[j] == '\t' || b[j] == '\r') {
+		j++
+	}
+	if j < len(b) && e < len(b) && bytes.IndexByte(b[e:j], ':') >= 0 {
+		if string(key) == "readOnly" {
+			v := j
+			for v < len(b) && b[v] != ',' && b[v] != '}' {
+				v++
+			}
+			readOnly = bytes.Trim(b[j:v], `" `)
+		} else if b[j] == '"' {
+			if ve := stringEnd(b, j+1); ve > 0 {
+				eventName = b[j+1 : ve-1]
+			}
+		}
+	}
+	return readOnly, eventName
 }
 
 // structural marks the bytes scanValue acts on.
@@ -275,7 +329,18 @@ func (s *scanner) expect(c byte) error {
 
 // scanRecords streams the records of {"Records":[...]} or of a bare array.
 func scanRecords(r io.Reader, fn recordFunc) (int, error) {
-	s := &scanner{r: r, buf: make([]byte, 256<<10)}
+	s, _ := scannerPool.Get().(*scanner)
+	if s == nil {
+		s = &scanner{buf: make([]byte, 256<<10)}
+	}
+	s.r, s.start, s.end, s.eof, s.err = r, 0, 0, false, nil
+	s.split.reset()
+	defer func() {
+		s.r, s.err = nil, nil
+		if len(s.buf) <= 1<<20 { // not the buffer of a huge record
+			scannerPool.Put(s)
+		}
+	}()
 	if !s.skipSpace() {
 		if s.err != nil {
 			return 0, s.err
