@@ -2,8 +2,8 @@ package identity
 
 import (
 	"bytes"
-	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -33,6 +33,8 @@ type Type struct {
 	Parent string
 	// Events are the mutating events and where they carry the id.
 	Events []EventRule
+
+	tmpl []tmplPart // ARN, parsed
 }
 
 // Change says what an event did to a resource.
@@ -514,23 +516,24 @@ var Types = []Type{
 }
 
 type ruleRef struct {
-	typ  *Type
-	rule *EventRule
+	typ    *Type
+	rule   *EventRule
+	locs   []*locator // rule.Locators, parsed
+	region bool       // the type's ARN template has {region}
 }
 
 var (
 	byTerraform = map[string]*Type{}
 	byConfig    = map[string]*Type{}
 	byEvent     = map[string][]ruleRef{} // eventSource + " " + eventName
-	// bySource is byEvent by eventSource, then eventName (looked up
-	// without building a key).
-	bySource = map[string]map[string][]ruleRef{}
 	// usesResponse holds, per event source, the event names with a
 	// responseElements locator.
 	usesResponse = map[string]map[string]bool{}
 	// arnPrefixes maps "service:resource-prefix" to the type owning it, for
 	// typing ARNs found generically.
 	arnIndex []arnKey
+	// arnBySvc is arnIndex by service, in its order.
+	arnBySvc = map[string][]arnKey{}
 )
 
 type arnKey struct {
@@ -547,15 +550,25 @@ func init() {
 		if t.Config != "" {
 			byConfig[t.Config] = t
 		}
+		t.tmpl = parseTemplate(t.ARN)
 		for j := range t.Events {
 			r := &t.Events[j]
+			rr := ruleRef{typ: t, rule: r, region: strings.Contains(t.ARN, "{region}")}
+			for _, loc := range r.Locators {
+				rr.locs = append(rr.locs, parseLocator(loc))
+			}
 			for _, name := range r.Names {
 				k := t.EventSource + " " + name
-				byEvent[k] = append(byEvent[k], ruleRef{t, r})
-				if bySource[t.EventSource] == nil {
-					bySource[t.EventSource] = map[string][]ruleRef{}
+				byEvent[k] = append(byEvent[k], rr)
+				if plans[t.EventSource] == nil {
+					plans[t.EventSource] = map[string]*eventPlan{}
 				}
-				bySource[t.EventSource][name] = byEvent[k]
+				p := plans[t.EventSource][name]
+				if p == nil {
+					p = &eventPlan{}
+					plans[t.EventSource][name] = p
+				}
+				p.rules = append(p.rules, rr)
 			}
 		}
 		if svc, res, ok := templateService(t.ARN); ok && t.Parent == "" {
@@ -578,8 +591,19 @@ func init() {
 			}
 		}
 	}
+	for _, name := range []string{"CreateTags", "DeleteTags"} {
+		p := plans["ec2.amazonaws.com"][name]
+		if p == nil {
+			p = &eventPlan{}
+			plans["ec2.amazonaws.com"][name] = p
+		}
+		p.tags = true
+	}
 	// Longest resource prefix first so security-group-rule/ wins over security-group/.
 	sort.SliceStable(arnIndex, func(i, j int) bool { return len(arnIndex[i].res) > len(arnIndex[j].res) })
+	for _, k := range arnIndex {
+		arnBySvc[k.svc] = append(arnBySvc[k.svc], k)
+	}
 }
 
 // templateService returns the service and the literal resource prefix of an
@@ -728,38 +752,38 @@ func SecretNameARN(partial, full string) bool {
 // EventResources returns the resources a CloudTrail record touched: those the
 // identity table knows, with the attributes the event changes, then any other
 // ARN found in resources[], requestParameters or responseElements.
+//
+// requestParameters and responseElements are read by one checking pass each
+// (bytes that are not one valid JSON object count as absent), which also
+// indexes the top-level members, records where containers end and notes the
+// string values that may be ARNs; locators then read only along their paths.
 func EventResources(rec *Record) []ResourceRef {
+	name := NormalizeEventName(rec.EventName)
+	plan := plans[rec.EventSource][name]
 	var e event
 	e.rec = rec
-	var arns []string
-	e.req.load(rec.Request, &arns)
-	e.resp.load(rec.Response, &arns)
-	var out []ResourceRef
+	var arnArr [8][]byte
+	arns, _ := e.req.loadFor(rec.Request, arnArr[:0])
+	arns, _ = e.resp.loadFor(rec.Response, arns)
+
+	var outArr [6]ResourceRef
+	out := outArr[:0]
 	var seen map[string]int // once out is long; a linear search before
-	add := func(ref ResourceRef) {
-		if ref.ID == "" {
-			return
-		}
-		i, ok := -1, false
+	find := func(id []byte) int {
 		if seen != nil {
-			i, ok = seen[ref.ID]
-		} else {
-			for j := range out {
-				if out[j].ID == ref.ID {
-					i, ok = j, true
-					break
-				}
+			if i, ok := seen[string(id)]; ok {
+				return i
+			}
+			return -1
+		}
+		for j := range out {
+			if out[j].ID == string(id) {
+				return j
 			}
 		}
-		if ok {
-			if out[i].TerraformType == "" && ref.TerraformType != "" {
-				out[i] = ref
-			}
-			return
-		}
-		if out == nil {
-			out = make([]ResourceRef, 0, 4)
-		}
+		return -1
+	}
+	push := func(ref ResourceRef) {
 		out = append(out, ref)
 		switch {
 		case seen != nil:
@@ -771,131 +795,189 @@ func EventResources(rec *Record) []ResourceRef {
 			}
 		}
 	}
-	name := NormalizeEventName(rec.EventName)
-	for _, rr := range bySource[rec.EventSource][name] {
-		attrs := rr.rule.Attributes
-		if rr.rule.ByRequest != nil {
-			attrs = requestAttributes(rr.rule.ByRequest, &e.req)
+	// add adds a resource of the table by its canonical id.
+	add := func(typ string, id []byte, attrs []string, change Change) {
+		if len(id) == 0 {
+			return
 		}
-		for _, loc := range rr.rule.Locators {
-			ids := e.ids(loc)
-			for _, id := range ids {
-				add(ResourceRef{TerraformType: rr.typ.Terraform, ID: rr.typ.canonicalFromEvent(id, rec), Attributes: attrs, Change: rr.rule.Change})
+		if i := find(id); i >= 0 {
+			if out[i].TerraformType == "" && typ != "" {
+				out[i] = ResourceRef{TerraformType: typ, ID: string(id), Attributes: attrs, Change: change}
 			}
-			if len(ids) > 0 {
-				break
-			}
+			return
 		}
+		push(ResourceRef{TerraformType: typ, ID: string(id), Attributes: attrs, Change: change})
 	}
-	if rec.EventSource == "ec2.amazonaws.com" && (name == "CreateTags" || name == "DeleteTags") {
-		for _, id := range e.ids("requestParameters.resourcesSet.items[].resourceId") {
-			if t := ec2TypeOf(id); t != nil {
-				add(ResourceRef{TerraformType: t.Terraform, ID: t.Canonical(id, rec.Region, rec.Account, ""), Attributes: tagsAttribute, Change: ChangeUpdate})
+	// addGeneric adds an ARN found generically (normalised).
+	addGeneric := func(arn []byte) {
+		if i := find(arn); i >= 0 {
+			if out[i].TerraformType == "" {
+				if ref := classifyARN(string(arn)); ref.TerraformType != "" {
+					out[i] = ref
+				}
+			}
+			return
+		}
+		push(classifyARN(string(arn)))
+	}
+
+	if plan != nil {
+		for i := range plan.rules {
+			rr := &plan.rules[i]
+			attrs := rr.rule.Attributes
+			if rr.rule.ByRequest != nil {
+				attrs = requestAttributes(rr.rule.ByRequest, &e.req)
+			}
+			for _, l := range rr.locs {
+				if l.kind == locJoin {
+					var jb [128]byte
+					if j, ok := e.join(l, jb[:0]); ok {
+						var cb [192]byte
+						add(rr.typ.Terraform, rr.appendCanonical(cb[:0], j, rec), attrs, rr.rule.Change)
+						break
+					}
+					continue
+				}
+				var idArr [8][]byte
+				ids := e.ids(l, idArr[:0])
+				for _, id := range ids {
+					var cb [192]byte
+					add(rr.typ.Terraform, rr.appendCanonical(cb[:0], id, rec), attrs, rr.rule.Change)
+				}
+				if len(ids) > 0 {
+					break
+				}
+			}
+		}
+		if plan.tags {
+			var idArr [8][]byte
+			for _, id := range e.ids(tagsLocator, idArr[:0]) {
+				if t := ec2TypeOfBytes(id); t != nil {
+					var cb [192]byte
+					add(t.Terraform, t.appendCanonical(cb[:0], id, rec.Region, rec.Account, "aws"), tagsAttribute, ChangeUpdate)
+				}
 			}
 		}
 	}
 	for _, r := range rec.Resources {
 		if strings.HasPrefix(r.ARN, "arn:") {
-			add(genericRef(r.ARN))
+			ref := genericRef(r.ARN)
+			i := -1
+			if seen != nil {
+				if j, ok := seen[ref.ID]; ok {
+					i = j
+				}
+			} else {
+				for j := range out {
+					if out[j].ID == ref.ID {
+						i = j
+						break
+					}
+				}
+			}
+			switch {
+			case i < 0:
+				push(ref)
+			case out[i].TerraformType == "" && ref.TerraformType != "":
+				out[i] = ref
+			}
 		}
 	}
-	sort.Strings(arns)
-	for _, s := range arns {
-		add(genericRef(s))
+	if len(arns) > 1 {
+		slices.SortFunc(arns, bytes.Compare)
 	}
-	return out
+	for _, a := range arns {
+		addGeneric(bytes.TrimSuffix(a, logGroupSuffix))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return append([]ResourceRef(nil), out...)
 }
 
-var tagsAttribute = []string{"tags"}
+var (
+	tagsAttribute  = []string{"tags"}
+	tagsLocator    = parseLocator("requestParameters.resourcesSet.items[].resourceId")
+	logGroupSuffix = []byte(":*")
+)
+
+// eventPlan is what EventResources does for one event name of a source.
+type eventPlan struct {
+	rules []ruleRef
+	tags  bool // EC2 CreateTags / DeleteTags
+}
+
+// plans holds the eventPlan of each event source and event name.
+var plans = map[string]map[string]*eventPlan{}
 
 // event is a record whose requestParameters and responseElements were
-// checked and indexed once.
+// checked and indexed.
 type event struct {
 	rec       *Record
 	req, resp object
-	// memo holds the last locators evaluated (rules of several types
-	// often read the same one).
-	memo  [4]located
-	nmemo int
 }
 
-type located struct {
-	loc string
-	ids []string
-}
-
-// ids evaluates a locator, once per event. The result is shared: it must
-// not be modified.
-func (e *event) ids(loc string) []string {
-	for i := range e.memo {
-		if e.memo[i].loc == loc && i < e.nmemo {
-			return e.memo[i].ids
-		}
-	}
-	ids := e.locate(loc)
-	e.memo[e.nmemo%len(e.memo)] = located{loc, ids}
-	if e.nmemo < len(e.memo) {
-		e.nmemo++
-	}
-	return ids
-}
-
-// object is a requestParameters or responseElements object read by one
-// pass over its bytes: checked, its top-level members indexed, where its
-// objects and arrays end recorded (so that walking it later reads only the
-// keys and scalars on the way), the ARNs among its string values
-// collected.
+// object is a requestParameters or responseElements object, checked and
+// its top-level members indexed by one pass over its bytes.
 type object struct {
-	b   []byte // nil: absent, or not a valid JSON object
+	b   []byte // nil: absent, not read, or not a valid JSON object
 	n   int    // members in mem
 	all bool   // mem holds every member
-	mem [maxIndexed]span
+	mem [maxIndexed]jsonscan.Member
 	ext jsonscan.Extents
 }
 
-// span is a member's key and value as offsets in object.b.
-type span struct{ k0, k1, v0, v1 int32 }
+const maxIndexed = 16
 
-const maxIndexed = 24
+// load checks b (nil, or the bytes of a JSON object) and indexes it into
+// o, a zero object. Bytes that are not one valid JSON object (as
+// encoding/json.Valid judges) leave o absent; load reports whether o was
+// loaded.
+func (o *object) load(b []byte) bool {
+	_, ok := o.loadFor(b, nil)
+	return ok
+}
 
-// load reads b (nil, or the bytes of a JSON object) into o, a zero
-// object, appending to *arns (when arns is not nil) what ARNsInJSON would
-// find in it. Bytes that are not one valid JSON object (as
-// encoding/json.Valid judges) leave o absent and *arns as it was.
-func (o *object) load(b []byte, arns *[]string) {
-	if jsonscan.KindOf(b) != jsonscan.Object || len(b) > math.MaxInt32 {
-		return // (offsets are int32; no request is that large)
+// maxHits is how many ARN candidates loadFor notes in one pass; beyond,
+// it scans again.
+const maxHits = 16
+
+// loadFor loads b into o, a zero object, and appends to arns the ARNs
+// ARNsInJSON would find in it (sub-slices of b, or copies where escaped)
+// when it is valid. ok says whether o was loaded.
+func (o *object) loadFor(b []byte, arns [][]byte) (_ [][]byte, ok bool) {
+	if len(b) == 0 {
+		return arns, false
 	}
-	var found []string
-	var onString func(start, end int)
-	if arns != nil {
-		found = *arns
-		onString = func(start, end int) { found = appendARN(found, b[start:end]) }
+	var hits [maxHits]int32
+	n, nhits, ok := jsonscan.ScanObject(b, o.mem[:], hits[:], &o.ext)
+	if !ok {
+		return arns, false
 	}
-	it := jsonscan.RecordMembers(b, &o.ext)
-	o.all = true
-	for {
-		k, v, ok := it.NextFunc(onString)
-		if !ok {
-			break
+	o.b, o.n, o.all = b, min(n, maxIndexed), n <= maxIndexed
+	if nhits > maxHits {
+		for _, s := range ARNsInJSON(b, nil) {
+			arns = append(arns, []byte(s))
 		}
-		if o.n == maxIndexed {
-			o.all = false
-			continue
+		return arns, true
+	}
+	for _, h := range hits[:nhits] {
+		end, _ := jsonscan.EndString(b, int(h))
+		tok := b[h:end]
+		s := tok[1 : len(tok)-1]
+		if bytes.IndexByte(s, '\\') >= 0 {
+			var buf [128]byte
+			u, ok := jsonscan.Unquote(tok, buf[:0])
+			if !ok || !bytes.HasPrefix(u, arnPrefix) {
+				continue
+			}
+			s = bytes.Clone(u)
 		}
-		// k and v are sub-slices of b: their capacity gives their offset.
-		k0, v0 := cap(b)-cap(k), cap(b)-cap(v)
-		o.mem[o.n] = span{int32(k0), int32(k0 + len(k)), int32(v0), int32(v0 + len(v))}
-		o.n++
+		if bytes.Count(s, colon) >= 5 {
+			arns = append(arns, s)
+		}
 	}
-	if it.Err() || jsonscan.SkipSpace(b, it.End()) != len(b) {
-		*o = object{}
-		return
-	}
-	if arns != nil {
-		*arns = found
-	}
-	o.b = b
+	return arns, true
 }
 
 // get returns the value of the last top-level member named key (nil when
@@ -906,8 +988,8 @@ func (o *object) get(key string) []byte {
 	}
 	for i := o.n - 1; i >= 0; i-- {
 		m := &o.mem[i]
-		if jsonscan.Equal(o.b[m.k0:m.k1], key) {
-			return o.b[m.v0:m.v1]
+		if jsonscan.Equal(o.b[m.K0:m.K1], key) {
+			return o.b[m.V0:m.V1]
 		}
 	}
 	return nil
@@ -916,42 +998,254 @@ func (o *object) get(key string) []byte {
 // member returns the value of the last member named key of obj, an object
 // within o (nil when there is none or obj is not an object).
 func (o *object) member(obj []byte, key string) []byte {
-	var val []byte
-	it := o.ext.Members(obj)
-	for {
-		k, v, ok := it.Next()
-		if !ok {
-			break
-		}
-		if jsonscan.Equal(k, key) {
-			val = v
-		}
-	}
-	if it.Err() {
-		return nil
-	}
-	return val
+	return o.ext.LastMember(obj, key)
 }
 
-// appendARN appends the text of the string value tok when ARNsInJSON would
-// take it: it starts with "arn:" and holds at least five colons.
-func appendARN(out []string, tok []byte) []string {
-	content := tok[1 : len(tok)-1]
-	if len(content) < 4 || (content[0] != 'a' && content[0] != '\\') {
-		return out // neither "arn:" nor an escape that could decode to it
-	}
-	if bytes.IndexByte(content, '\\') >= 0 {
-		var buf [128]byte
-		u, ok := jsonscan.Unquote(tok, buf[:0])
-		if !ok {
-			return out
+// Locator kinds.
+const (
+	locNone      = iota // reads nothing
+	locPath             // requestParameters.a.b[].c
+	locResources        // resources
+	locRoute53          // route53:changes
+	locJoin             // a + b: the first value of each part, joined with "/"
+	locConst            // =text
+)
+
+// locator is a locator of the table, parsed once.
+type locator struct {
+	kind  uint8
+	resp  bool // the path is in responseElements
+	last  bool // #last: the last segment of a "/" path
+	segs  []pathSeg
+	parts []*locator
+	text  []byte // locConst
+}
+
+type pathSeg struct {
+	key string
+	arr bool // seg[]
+}
+
+func parseLocator(loc string) *locator {
+	switch {
+	case loc == "route53:changes":
+		return &locator{kind: locRoute53}
+	case loc == "resources":
+		return &locator{kind: locResources}
+	case strings.Contains(loc, " + "):
+		l := &locator{kind: locJoin}
+		for _, p := range strings.Split(loc, " + ") {
+			l.parts = append(l.parts, parseLocator(p))
 		}
-		content = u
+		return l
+	case strings.HasPrefix(loc, "="):
+		return &locator{kind: locConst, text: []byte(loc[1:])}
 	}
-	if bytes.HasPrefix(content, arnPrefix) && bytes.Count(content, colon) >= 5 {
-		out = append(out, string(content))
+	l := &locator{kind: locPath}
+	if strings.HasSuffix(loc, "#last") {
+		l.last, loc = true, strings.TrimSuffix(loc, "#last")
 	}
-	return out
+	switch {
+	case strings.HasPrefix(loc, "requestParameters."):
+		loc = loc[len("requestParameters."):]
+	case strings.HasPrefix(loc, "responseElements."):
+		l.resp, loc = true, loc[len("responseElements."):]
+	default:
+		return &locator{kind: locNone}
+	}
+	for _, seg := range strings.Split(loc, ".") {
+		l.segs = append(l.segs, pathSeg{key: strings.TrimSuffix(seg, "[]"), arr: strings.HasSuffix(seg, "[]")})
+	}
+	return l
+}
+
+// ids appends to dst the ids a locator (not a join: nothing) finds, as text: sub-
+// slices of the record's bytes, or copies. Every value found counts, even
+// one that #last leaves empty.
+func (e *event) ids(l *locator, dst [][]byte) [][]byte {
+	switch l.kind {
+	case locConst:
+		return append(dst, l.text)
+	case locResources:
+		for _, r := range e.rec.Resources {
+			if r.ARN != "" {
+				dst = append(dst, []byte(r.ARN))
+			}
+		}
+		return dst
+	case locRoute53:
+		return route53Records(&e.req, dst)
+	case locPath:
+	default:
+		return dst
+	}
+	root := &e.req
+	if l.resp {
+		root = &e.resp
+	}
+	if len(l.segs) == 1 && !l.segs[0].arr { // a top-level member: no walk
+		if root.b != nil {
+			dst = appendText(dst, root.get(l.segs[0].key), l.last)
+		}
+		return dst
+	}
+	var buf [8]valueAt
+	for _, v := range root.walkPath(l.segs, buf[:0]) {
+		dst = appendText(dst, root.at(v), l.last)
+	}
+	return dst
+}
+
+// appendText appends to dst the text of v when it is a non-empty string
+// (its last "/" segment when last is set).
+func appendText(dst [][]byte, v []byte, last bool) [][]byte {
+	s, ok := textValue(v, nil)
+	if !ok || len(s) == 0 {
+		return dst
+	}
+	if last {
+		s = bytes.TrimRight(s, "/")
+		if i := bytes.LastIndexByte(s, '/'); i >= 0 {
+			s = s[i+1:]
+		}
+	}
+	return append(dst, s)
+}
+
+// join appends to dst the first id of each part of a join, joined with
+// "/"; ok is false when a part finds none.
+func (e *event) join(l *locator, dst []byte) ([]byte, bool) {
+	for i, p := range l.parts {
+		var idArr [8][]byte
+		v := e.ids(p, idArr[:0])
+		if len(v) == 0 {
+			return nil, false
+		}
+		if i > 0 {
+			dst = append(dst, '/')
+		}
+		dst = append(dst, v[0]...)
+	}
+	return dst, true
+}
+
+// tmplPart is a piece of a parsed ARN template: literal text, or a
+// placeholder.
+type tmplPart struct {
+	lit string
+	ph  uint8
+}
+
+// Placeholders.
+const (
+	phNone = iota
+	phPartition
+	phRegion
+	phAccount
+	phID
+)
+
+// parseTemplate splits an ARN template as expand reads it.
+func parseTemplate(tmpl string) []tmplPart {
+	var out []tmplPart
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			return append(out, tmplPart{lit: tmpl})
+		}
+		out = append(out, tmplPart{lit: tmpl[:i]})
+		tmpl = tmpl[i:]
+		j := strings.IndexByte(tmpl, '}')
+		if j < 0 {
+			return append(out, tmplPart{lit: tmpl})
+		}
+		switch tmpl[:j+1] {
+		case "{partition}":
+			out = append(out, tmplPart{ph: phPartition})
+		case "{region}":
+			out = append(out, tmplPart{ph: phRegion})
+		case "{account}":
+			out = append(out, tmplPart{ph: phAccount})
+		case "{id}":
+			out = append(out, tmplPart{ph: phID})
+		default:
+			out = append(out, tmplPart{lit: tmpl[:j+1]})
+		}
+		tmpl = tmpl[j+1:]
+	}
+}
+
+// appendTemplate appends what Canonical gives for a native id (t.tmpl
+// being its type's parsed template).
+func appendTemplate(dst []byte, tmpl []tmplPart, id []byte, partition, region, account string) []byte {
+	for _, p := range tmpl {
+		switch p.ph {
+		case phNone:
+			dst = append(dst, p.lit...)
+		case phPartition:
+			dst = append(dst, partition...)
+		case phRegion:
+			dst = append(dst, region...)
+		case phAccount:
+			dst = append(dst, account...)
+		case phID:
+			dst = append(dst, id...)
+		}
+	}
+	return dst
+}
+
+// appendCanonical appends canonicalFromEvent(id) for the rule's type
+// (nothing for an empty id).
+func (rr *ruleRef) appendCanonical(dst, id []byte, rec *Record) []byte {
+	t := rr.typ
+	if len(id) == 0 {
+		return dst
+	}
+	if bytes.HasPrefix(id, arnPrefix) {
+		if t.ARN != "" {
+			return append(dst, bytes.TrimSuffix(id, logGroupSuffix)...)
+		}
+		return appendCanonicalID(dst, t.Terraform, id, false)
+	}
+	region := ""
+	if rr.region {
+		region = rec.Region
+	}
+	return t.appendCanonical(dst, id, region, rec.Account, partitionOf(rec))
+}
+
+// appendCanonical appends Canonical(id, region, account, partition) (a
+// partition given).
+func (t *Type) appendCanonical(dst, id []byte, region, account, partition string) []byte {
+	if len(id) == 0 {
+		return dst
+	}
+	if t.ARN == "" {
+		return appendCanonicalID(dst, t.Terraform, id, t.Terraform == "aws_route53_record")
+	}
+	if bytes.HasPrefix(id, arnPrefix) {
+		return append(dst, id...)
+	}
+	return appendTemplate(dst, t.tmpl, id, partition, region, account)
+}
+
+// appendCanonicalID appends model.CanonicalID("aws", typ, id), with the
+// slashes of id made underscores when slashes is set.
+func appendCanonicalID(dst []byte, typ string, id []byte, slashes bool) []byte {
+	dst = append(dst, "aws/"...)
+	dst = append(dst, typ...)
+	dst = append(dst, '/')
+	if !slashes {
+		return append(dst, id...)
+	}
+	for _, c := range id {
+		if c == '/' {
+			c = '_'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 func (t *Type) canonicalFromEvent(id string, rec *Record) string {
@@ -986,11 +1280,13 @@ func normalizeARN(s string) string {
 
 // genericRef types an ARN through the table when its service and resource
 // prefix match a row.
-func genericRef(arn string) ResourceRef {
-	arn = normalizeARN(arn)
+func genericRef(arn string) ResourceRef { return classifyARN(normalizeARN(arn)) }
+
+// classifyARN is genericRef for an ARN already normalised.
+func classifyARN(arn string) ResourceRef {
 	if svc, region, account, res, ok := arnFields(arn); ok {
-		for _, k := range arnIndex {
-			if k.svc == svc && k.res != "" && strings.HasPrefix(res, k.res) {
+		for _, k := range arnBySvc[svc] {
+			if k.res != "" && strings.HasPrefix(res, k.res) {
 				return ResourceRef{TerraformType: k.typ.Terraform, ID: arn}
 			}
 		}
@@ -1027,6 +1323,16 @@ var ec2Prefixes = map[string]string{
 func ec2TypeOf(id string) *Type {
 	if i := strings.IndexByte(id, '-'); i > 0 {
 		if tf, ok := ec2Prefixes[id[:i+1]]; ok {
+			return byTerraform[tf]
+		}
+	}
+	return nil
+}
+
+// ec2TypeOfBytes is ec2TypeOf for an id's bytes.
+func ec2TypeOfBytes(id []byte) *Type {
+	if i := bytes.IndexByte(id, '-'); i > 0 {
+		if tf, ok := ec2Prefixes[string(id[:i+1])]; ok {
 			return byTerraform[tf]
 		}
 	}
@@ -1126,79 +1432,6 @@ func stringValue(v []byte) (string, bool) {
 	return string(u), true
 }
 
-// locate evaluates a locator against the event.
-func (e *event) locate(loc string) []string {
-	if loc == "route53:changes" {
-		return route53Records(&e.req)
-	}
-	if loc == "resources" {
-		var out []string
-		for _, r := range e.rec.Resources {
-			if r.ARN != "" {
-				out = append(out, r.ARN)
-			}
-		}
-		return out
-	}
-	if strings.Contains(loc, " + ") { // the first value of each part, joined with "/"
-		var parts [4]string
-		vals, n := parts[:0], 0
-		for rest, more := loc, true; more; {
-			var p string
-			p, rest, more = strings.Cut(rest, " + ")
-			if strings.HasPrefix(p, "=") {
-				vals = append(vals, p[1:]) // a constant: nothing to look up
-			} else if v := e.ids(p); len(v) > 0 {
-				vals = append(vals, v[0])
-			} else {
-				return nil
-			}
-			n += len(vals[len(vals)-1]) + 1
-		}
-		var b strings.Builder
-		b.Grow(n - 1)
-		for i, v := range vals {
-			if i > 0 {
-				b.WriteByte('/')
-			}
-			b.WriteString(v)
-		}
-		return []string{b.String()}
-	}
-	if strings.HasPrefix(loc, "=") {
-		return []string{loc[1:]}
-	}
-	last := false
-	if strings.HasSuffix(loc, "#last") {
-		last, loc = true, strings.TrimSuffix(loc, "#last")
-	}
-	var root *object
-	switch {
-	case strings.HasPrefix(loc, "requestParameters."):
-		root, loc = &e.req, loc[len("requestParameters."):]
-	case strings.HasPrefix(loc, "responseElements."):
-		root, loc = &e.resp, loc[len("responseElements."):]
-	default:
-		return nil
-	}
-	var buf [8]valueAt
-	var out []string
-	for _, v := range root.walkPath(loc, buf[:0]) {
-		s, ok := stringValue(root.at(v))
-		if !ok || s == "" {
-			continue
-		}
-		if last {
-			s = strings.TrimRight(s, "/")
-			if i := strings.LastIndexByte(s, '/'); i >= 0 {
-				s = s[i+1:]
-			}
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
 // valueAt is a value of an object, as offsets in its bytes.
 type valueAt struct{ start, end int32 }
 
@@ -1211,20 +1444,20 @@ func (o *object) at(v valueAt) []byte { return o.b[v.start:v.end] }
 // shapes). It walks level by level, which yields the values in the order
 // a depth-first walk does (values are offsets rather than slices handed to
 // a callback, and the walk is not recursive: nothing escapes).
-func (o *object) walkPath(path string, dst []valueAt) []valueAt {
-	if o.b == nil {
+func (o *object) walkPath(segs []pathSeg, dst []valueAt) []valueAt {
+	if o.b == nil || len(segs) == 0 {
 		return dst
 	}
 	var bufA, bufB [8]valueAt
-	seg, rest, more := strings.Cut(path, ".")
-	cur := o.step(o.get(strings.TrimSuffix(seg, "[]")), strings.HasSuffix(seg, "[]"), bufA[:0])
+	cur := o.step(o.get(segs[0].key), segs[0].arr, bufA[:0])
 	next := bufB[:0]
-	for more && len(cur) > 0 {
-		seg, rest, more = strings.Cut(rest, ".")
-		key, arr := strings.TrimSuffix(seg, "[]"), strings.HasSuffix(seg, "[]")
+	for _, seg := range segs[1:] {
+		if len(cur) == 0 {
+			break
+		}
 		for _, v := range cur {
 			if vb := o.at(v); jsonscan.KindOf(vb) == jsonscan.Object {
-				next = o.step(o.member(vb, key), arr, next)
+				next = o.step(o.member(vb, seg.key), seg.arr, next)
 			}
 		}
 		cur, next = next, cur[:0]
@@ -1257,17 +1490,17 @@ func (o *object) valueAt(v []byte) valueAt {
 	return valueAt{int32(start), int32(start + len(v))}
 }
 
-// route53Records yields zone_name_type keys of ChangeResourceRecordSets.
-func route53Records(req *object) []string {
+// route53Records appends to out the zone_name_type keys of
+// ChangeResourceRecordSets.
+func route53Records(req *object, out [][]byte) [][]byte {
 	var zbuf [64]byte
 	zone, _ := textValue(req.get("hostedZoneId"), zbuf[:0])
 	zone = bytes.TrimPrefix(zone, hostedZonePrefix)
 	if len(zone) == 0 {
-		return nil
+		return out
 	}
 	var buf [8]valueAt
-	var out []string
-	for _, at := range req.walkPath("changeBatch.changes[].resourceRecordSet", buf[:0]) {
+	for _, at := range req.walkPath(route53Path, buf[:0]) {
 		v := req.at(at)
 		if jsonscan.KindOf(v) != jsonscan.Object {
 			continue
@@ -1300,12 +1533,13 @@ func route53Records(req *object) []string {
 
 var hostedZonePrefix, dot = []byte("/hostedzone/"), []byte(".")
 
+var route53Path = parseLocator("requestParameters.changeBatch.changes[].resourceRecordSet").segs
+
 // recordKey returns zone + "_" + strings.ToLower(name) + "_" + typ.
-func recordKey(zone, name, typ []byte) string {
-	var b strings.Builder
-	b.Grow(len(zone) + len(name) + len(typ) + 2)
-	b.Write(zone)
-	b.WriteByte('_')
+func recordKey(zone, name, typ []byte) []byte {
+	b := make([]byte, 0, len(zone)+len(name)+len(typ)+2)
+	b = append(b, zone...)
+	b = append(b, '_')
 	ascii := true
 	for _, c := range name {
 		if c >= utf8.RuneSelf {
@@ -1318,14 +1552,13 @@ func recordKey(zone, name, typ []byte) string {
 			if 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'
 			}
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	} else {
-		b.WriteString(strings.ToLower(string(name)))
+		b = append(b, strings.ToLower(string(name))...)
 	}
-	b.WriteByte('_')
-	b.Write(typ)
-	return b.String()
+	b = append(b, '_')
+	return append(b, typ...)
 }
 
 // textValue returns the text of a JSON string value, decoded into buf

@@ -35,7 +35,7 @@ func ChangedAttributes(ev model.Event, tfType string) []string {
 			}
 			if len(r.ByRequest) > 0 {
 				var req object
-				req.load(requestJSON(&ev), nil)
+				req.load(requestJSON(&ev))
 				if attrs := requestAttributes(r.ByRequest, &req); len(attrs) > 0 {
 					return attrs
 				}

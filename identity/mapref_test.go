@@ -459,6 +459,10 @@ var crafted = []struct{ source, name, req, resp string }{
 	{"route53.amazonaws.com", "ChangeResourceRecordSets", `{"hostedZoneId":"/hostedzone/","changeBatch":{"changes":[{"resourceRecordSet":{"name":"x","type":"A"}}]}}`, ``},
 	{"route53.amazonaws.com", "ChangeResourceRecordSets", `{"hostedZoneId":7,"changeBatch":{"changes":[{"resourceRecordSet":{"name":"x","type":"A"}}]}}`, ``},
 	{"route53.amazonaws.com", "ChangeResourceRecordSets", `{"hostedZoneId":"Z1","changeBatch":{"changes":[{"resourceRecordSet":{"name":"ÉCOLE.Example.COM.","type":"A"}},{"resourceRecordSet":{"name":"\u00c9T\u00c9.example","type":"AAAA"}},{"resourceRecordSet":{"name":"ǅ.x","type":"A"}}]}}`, ``},
+	// more top-level members than are indexed, more ARN candidates than
+	// are noted in one pass (with escapes)
+	{"ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", `{` + manyMembers(20) + `,"groupId":"sg-1",` + manyMembers(3) + `,"groupId":"sg-2"}`, `{` + manyMembers(30) + `,"securityGroupRuleSet":{"items":[{"securityGroupRuleId":"sgr-1"}]}}`},
+	{"example.amazonaws.com", "DoThing", `{"a":[` + manyARNs(10) + `,"\u0061rn:aws:s3:::e","x\n","arn:aws:s3:::k\/x"]}`, `{"b":[` + manyARNs(7) + `]}`},
 	// many resources: the de-duplication switches to a map
 	{"example.amazonaws.com", "DoThing", `{"a":[` + manyARNs(20) + `]}`, `{"b":[` + manyARNs(25) + `]}`},
 	{"ec2.amazonaws.com", "TerminateInstances", `{"instancesSet":{"items":[` + manyIDs(30) + `]}}`, ``},
@@ -479,6 +483,14 @@ func manyARNs(n int) string {
 	parts := make([]string, n)
 	for i := range parts {
 		parts[i] = fmt.Sprintf(`"arn:aws:sns:eu-west-1:1:t%d"`, i%18)
+	}
+	return strings.Join(parts, ",")
+}
+
+func manyMembers(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf(`"m%d":{"groupId":"sg-x%d","v":[%d]}`, i, i, i)
 	}
 	return strings.Join(parts, ",")
 }
@@ -699,11 +711,11 @@ func TestRequestAttributesMatchesMaps(t *testing.T) {
 			var req map[string]any
 			require.NoError(t, json.Unmarshal([]byte(d), &req), d)
 			var o object
-			o.load([]byte(d), nil)
+			o.load([]byte(d))
 			require.Equal(t, oldRequestAttributes(m, req), requestAttributes(m, &o), "%s: %s", name, d)
 		}
 		var absent object
-		absent.load(nil, nil)
+		absent.load(nil)
 		require.Equal(t, oldRequestAttributes(m, nil), requestAttributes(m, &absent))
 	}
 }

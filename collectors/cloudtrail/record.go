@@ -225,13 +225,25 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 		ev.Raw = raw
 	}
 	if req == nil && reqBytes != nil {
-		if copyRaw {
-			ev.RequestJSON = ar.copy(reqBytes)
-		} else {
+		switch off, ok := offsetIn(raw, reqBytes); {
+		case !copyRaw:
 			ev.RequestJSON = reqBytes
+		case ok && !redacted: // the same bytes in Raw's copy
+			ev.RequestJSON = ev.Raw[off : off+len(reqBytes) : off+len(reqBytes)]
+		default:
+			ev.RequestJSON = ar.copy(reqBytes)
 		}
 	}
 	return ev, nil
+}
+
+// offsetIn returns where sub lies in b when it is a part of b's memory.
+func offsetIn(b, sub []byte) (int, bool) {
+	off := cap(b) - cap(sub)
+	if len(sub) == 0 || off < 0 || off+len(sub) > len(b) || &b[off] != &sub[0] {
+		return 0, false
+	}
+	return off, true
 }
 
 // decodeRecord decodes a record with the struct decoder (what decodeTop

@@ -127,3 +127,42 @@ func TestNormalizeFields(t *testing.T) {
 	_, err = Normalize([]byte(`not json`))
 	require.Error(t, err)
 }
+
+// The request stays JSON bytes (Event.RequestJSON) unless it may hold a
+// secret, in which case it is decoded and redacted; either way the event
+// no longer depends on the reader's buffer.
+func TestNormalizeRequest(t *testing.T) {
+	const plain = `{"eventTime":"2024-05-01T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"AuthorizeSecurityGroupIngress","awsRegion":"eu-west-1","recipientAccountId":"111122223333","requestParameters":{"groupId":"sg-1","ipPermissions":{"items":[{"fromPort":22}]}},"responseElements":{"_return":true},"eventID":"e1"}`
+	const secret = `{"eventTime":"2024-05-01T10:00:00Z","eventSource":"rds.amazonaws.com","eventName":"ModifyDBInstance","awsRegion":"eu-west-1","requestParameters":{"dBInstanceIdentifier":"db1","masterUserPassword":"hunter2"},"responseElements":{"dBInstanceIdentifier":"db1"},"eventID":"e2"}`
+	for _, withOffsets := range []bool{false, true} {
+		var ar arena
+		norm := func(rec string) model.Event {
+			buf := []byte(rec)
+			var members []int32
+			if withOffsets {
+				_, _, _, ok := scanValue(buf, &members)
+				require.True(t, ok)
+			}
+			ev, err := normalizeWith(buf, members, Options{}, true, &ar)
+			require.NoError(t, err)
+			for i := range buf { // the reader reuses its buffer
+				buf[i] = 'x'
+			}
+			return ev
+		}
+		ev := norm(plain)
+		require.Nil(t, ev.Request)
+		require.JSONEq(t, `{"groupId":"sg-1","ipPermissions":{"items":[{"fromPort":22}]}}`, string(ev.RequestJSON))
+		require.Contains(t, ev.Resources, "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-1")
+		require.Equal(t, "sg-1", ev.Params()["groupId"])
+		require.JSONEq(t, plain, string(ev.Raw))
+
+		ev = norm(secret)
+		require.Nil(t, ev.RequestJSON)
+		require.Equal(t, model.Redacted, ev.Request["masterUserPassword"])
+		require.NotContains(t, string(ev.Raw), "hunter2")
+		out, err := json.Marshal(ev)
+		require.NoError(t, err)
+		require.NotContains(t, string(out), "hunter2")
+	}
+}
