@@ -317,17 +317,6 @@ func mergeRecord(dst, src *rawRecord) {
 	}
 }
 
-func decodeObject(p json.RawMessage) map[string]any {
-	if len(p) == 0 || p[0] != '{' {
-		return nil
-	}
-	var m map[string]any
-	if err := json.Unmarshal(p, &m); err != nil {
-		return nil
-	}
-	return m
-}
-
 // redactedRaw re-encodes the record with the redacted request and response.
 func redactedRaw(raw []byte, req, resp map[string]any) []byte {
 	var m map[string]any

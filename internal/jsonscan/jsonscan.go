@@ -1,31 +1,31 @@
-// Package jsonscan reads JSON bytes in place: it walks an object's members
-// and an array's elements, finds where a value ends, unquotes strings and
-// tests literals, without decoding into Go values and without allocating.
+// Package jsonscan reads JSON bytes in place: it checks a document and
+// indexes its top-level object (ScanObject), walks an object's members and
+// an array's elements, finds a member by key, unquotes strings and tests
+// literals, without decoding into Go values and without allocating.
 //
-// It follows encoding/json's grammar exactly: what Valid accepts is what
-// encoding/json.Valid accepts (including its nesting limit, MaxDepth), and
-// Unquote decodes a string the way encoding/json does (escapes, surrogate
-// pairs, invalid surrogates and invalid UTF-8 become U+FFFD).
+// It follows encoding/json's grammar exactly: what Valid (and ScanObject)
+// accepts is what encoding/json.Valid accepts (including its nesting
+// limit, MaxDepth), and Unquote decodes a string the way encoding/json
+// does (escapes, surrogate pairs, invalid surrogates and invalid UTF-8
+// become U+FFFD).
 //
 // Every function is safe on any input: malformed or truncated bytes give
 // ok=false (or an iterator whose Err reports it), never a panic.
 //
 // Values are passed around as byte slices holding one JSON value (a
-// "token" for strings: the quotes included). Skip, Valid, Members and
-// Elements check the full grammar of what they pass over; KindOf only
-// looks at the first byte.
+// "token" for strings: the quotes included). Skip, Valid and ScanObject
+// check the full grammar of what they pass over; KindOf only looks at the
+// first byte.
 //
-// Bytes checked once need not be checked again: TrustedMembers and
-// TrustedElements find values by quotes and brackets alone, and iterators
-// from an Extents, which a checking walk (RecordMembers) filled with where
-// the document's objects and arrays end, skip those without reading them.
-// A document is then read once in full, and afterwards only along the
-// paths looked up.
+// Bytes are checked once: the iterators (TrustedMembers, and
+// Extents.Members and Extents.Elements) and LastMember then find values
+// by quotes and brackets alone, and skip without reading them the objects
+// and arrays whose ends ScanObject recorded in an Extents. A document is
+// read once in full, and afterwards only along the paths looked up.
 package jsonscan
 
 import (
 	"encoding/binary"
-	"math"
 	"math/bits"
 	"unicode"
 	"unicode/utf16"
@@ -78,14 +78,6 @@ func KindOf(v []byte) Kind {
 // allowed).
 func IsTrue(v []byte) bool { return isLiteral(v, "true") }
 
-// IsFalse reports whether v is the literal false (surrounding whitespace
-// allowed).
-func IsFalse(v []byte) bool { return isLiteral(v, "false") }
-
-// IsNull reports whether v is the literal null (surrounding whitespace
-// allowed).
-func IsNull(v []byte) bool { return isLiteral(v, "null") }
-
 func isLiteral(v []byte, lit string) bool {
 	i := SkipSpace(v, 0)
 	if len(v)-i < len(lit) || string(v[i:i+len(lit)]) != lit {
@@ -130,8 +122,6 @@ type scan struct {
 	limit    int                  // the deepest nesting accepted
 	hook     func(start, end int) // called with each string value's offsets
 	hookBase int                  // added to offsets in b for hook
-	rec      *Extents             // records where containers end, when set
-	recBase  int                  // offset of b in rec's document
 }
 
 // skip is Skip doing what sc says besides.
@@ -143,15 +133,8 @@ func skip(b []byte, sc *scan) (int, bool) {
 	switch c := b[i]; c {
 	case '{', '[':
 		var stack [1]uint64
-		n0 := 0
-		if sc.rec != nil {
-			n0 = sc.rec.n
-		}
 		end, res := scanContainer(b, i, stack[:], sc)
 		if res == resDeep {
-			if sc.rec != nil {
-				sc.rec.n = n0 // recorded again, in order
-			}
 			return skipDeep(b, i, sc)
 		}
 		return end, res == resOK
@@ -329,11 +312,9 @@ const (
 
 // scanContainer returns the end of the object or array at b[i], checking
 // its full grammar and its nesting against sc.limit, calling sc.hook (when
-// set) with the offsets of each string value (not key) and recording in
-// sc.rec (when set) where the containers end. stack holds one bit per open
-// container (1: object); resDeep says it was too small.
+// set) with the offsets of each string value (not key). stack holds one
+// bit per open container (1: object); resDeep says it was too small.
 func scanContainer(b []byte, i int, stack []uint64, sc *scan) (int, int) {
-	rec, base := sc.rec, sc.recBase
 	depth := 0
 	isObj := func() bool { return stack[(depth-1)>>6]&(1<<uint((depth-1)&63)) != 0 }
 	const (
@@ -359,9 +340,6 @@ func scanContainer(b []byte, i int, stack []uint64, sc *scan) (int, int) {
 			} else {
 				stack[w] &^= bit
 			}
-			if rec != nil {
-				rec.opened(depth, base+i)
-			}
 			depth++
 			i = SkipSpace(b, i+1)
 			if i >= len(b) {
@@ -371,9 +349,6 @@ func scanContainer(b []byte, i int, stack []uint64, sc *scan) (int, int) {
 			case obj && b[i] == '}', !obj && b[i] == ']':
 				i++
 				depth--
-				if rec != nil {
-					rec.closed(depth, base+i)
-				}
 				if depth == 0 {
 					return i, resOK
 				}
@@ -436,9 +411,6 @@ func scanContainer(b []byte, i int, stack []uint64, sc *scan) (int, int) {
 			case obj && c == '}', !obj && c == ']':
 				i++
 				depth--
-				if rec != nil {
-					rec.closed(depth, base+i)
-				}
 				if depth == 0 {
 					return i, resOK
 				}
@@ -460,18 +432,12 @@ const (
 // ObjectIter walks the members of an object. The zero value is an
 // exhausted iterator.
 type ObjectIter struct {
-	b       []byte
-	i       int
-	ext     *Extents // recording (checking) or read (trusted)
-	base    int32    // offset of b in ext's document; -1: ext does not apply
-	state   uint8
-	trusted bool
+	b     []byte
+	i     int
+	ext   *Extents // read to skip containers, when it applies
+	base  int32    // offset of b in ext's document; -1: ext does not apply
+	state uint8
 }
-
-// Members returns an iterator over the members of the object at the start
-// of b (after optional whitespace). Bytes after the object's closing brace
-// are not looked at.
-func Members(b []byte) ObjectIter { return ObjectIter{b: b, state: iterNew} }
 
 // start looks at the opening byte (open) of the container an iterator
 // walks, on its first Next: the constructors only store their arguments,
@@ -480,51 +446,46 @@ func Members(b []byte) ObjectIter { return ObjectIter{b: b, state: iterNew} }
 // apply (no extents, or b is not within their document); the iterator's
 // ext is left as it is (storing a pointer back through it would make it
 // escape).
-func start(b []byte, open byte, trusted bool, ext *Extents) (i int, base int32, ok bool) {
+func start(b []byte, open byte, ext *Extents) (i int, base int32, ok bool) {
 	i = SkipSpace(b, 0)
 	if i >= len(b) || b[i] != open {
 		return 0, 0, false
 	}
-	base = -1
-	switch {
-	case ext == nil:
-	case trusted:
-		base = ext.locate(b)
-	default:
-		base = 0 // recording, b being the document
-	}
-	return i + 1, base, true
+	return i + 1, ext.locate(b), true
 }
 
-// TrustedMembers is Members for an object inside bytes already checked
-// (by Valid, Skip or a checking iterator): Next finds keys and values by
-// quotes and brackets alone, without checking their grammar again, which
-// is several times faster. On bytes that were not checked it never
-// panics and stops (Err) where the structure breaks, but it may yield
-// values Skip would reject. NextFunc with an onString checks as Members
-// does.
+// TrustedMembers returns an iterator over the members of the object at
+// the start of b (after optional whitespace), inside bytes already checked
+// (by Valid, Skip or ScanObject): Next finds keys and values by quotes and
+// brackets alone, without checking their grammar again. On bytes that
+// were not checked it never panics and stops (Err) where the structure
+// breaks, but it may yield values Skip would reject. NextFunc with an
+// onString checks values as Skip does. Bytes after the object's closing
+// brace are not looked at.
 func TrustedMembers(b []byte) ObjectIter {
-	return ObjectIter{b: b, state: iterNew, trusted: true}
+	return ObjectIter{b: b, state: iterNew}
 }
 
 // Next returns the next member: its key as a string token (quotes
-// included; see Unquote and Equal) and its value (checked as Skip does,
-// its nesting counted from the object: MaxDepth-1 levels). ok is
-// false at the end of the object or when it is malformed (Err then says
-// so); a malformed object may still yield the members before the fault.
+// included; see Unquote and Equal) and its value, found by quotes and
+// brackets. ok is false at the end of the object or when its structure
+// breaks (Err then says so); a malformed object may still yield the
+// members before the fault.
 func (it *ObjectIter) Next() (key, value []byte, ok bool) { return it.NextFunc(nil) }
 
 // NextFunc is Next calling onString (when not nil) with every string value
 // (not object key) it passes over, nested ones included, in document
-// order: the token is b[start:end], b being the bytes given to Members.
-// One pass both walks the members and sees every string. A malformed
-// object may have reported strings before its fault.
+// order: the token is b[start:end], b being the bytes given to
+// TrustedMembers. With onString, values are checked as Skip does (their
+// nesting counted from the object: MaxDepth-1 levels), and one pass both
+// walks the members and sees every string. A malformed object may have
+// reported strings before its fault.
 func (it *ObjectIter) NextFunc(onString func(start, end int)) (key, value []byte, ok bool) {
 	if it.state <= iterErr {
 		return nil, nil, false
 	}
 	if it.state == iterNew {
-		if it.i, it.base, ok = start(it.b, '{', it.trusted, it.ext); !ok {
+		if it.i, it.base, ok = start(it.b, '{', it.ext); !ok {
 			it.state = iterErr
 			return nil, nil, false
 		}
@@ -554,12 +515,7 @@ func (it *ObjectIter) NextFunc(onString func(start, end int)) (key, value []byte
 			return nil, nil, false
 		}
 	}
-	var kend int
-	if it.trusted {
-		kend, ok = endString(b, i)
-	} else {
-		kend, ok = scanString(b, i)
-	}
+	kend, ok := endString(b, i)
 	if !ok {
 		it.state = iterErr
 		return nil, nil, false
@@ -571,7 +527,7 @@ func (it *ObjectIter) NextFunc(onString func(start, end int)) (key, value []byte
 		return nil, nil, false
 	}
 	i = SkipSpace(b, i+1)
-	n, ok := skipValue(it.trusted, it.ext, it.base, b[i:], i, onString)
+	n, ok := skipValue(it.ext, it.base, b[i:], i, onString)
 	if !ok {
 		it.state = iterErr
 		return nil, nil, false
@@ -581,21 +537,15 @@ func (it *ObjectIter) NextFunc(onString func(start, end int)) (key, value []byte
 }
 
 // skipValue finds the end of the value v, at offset i of an iterator's
-// bytes: by quotes and brackets (and the extents recorded) when trusted,
-// else checking it (and recording its extents when ext is set).
-func skipValue(trusted bool, ext *Extents, base32 int32, v []byte, i int, onString func(start, end int)) (int, bool) {
-	if base32 < 0 {
-		ext = nil // the extents do not apply to these bytes
-	}
-	base := int(base32)
-	if !trusted || onString != nil {
+// bytes: checking it when onString is set, else by quotes and brackets
+// and the extents recorded.
+func skipValue(ext *Extents, base32 int32, v []byte, i int, onString func(start, end int)) (int, bool) {
+	if onString != nil {
 		sc := scan{limit: MaxDepth - 1, hook: onString, hookBase: i}
-		if !trusted {
-			sc.rec, sc.recBase = ext, base+i
-		}
 		return skip(v, &sc)
 	}
-	if ext != nil && len(v) > 0 && (v[0] == '{' || v[0] == '[') {
+	if base32 >= 0 && len(v) > 0 && (v[0] == '{' || v[0] == '[') {
+		base := int(base32)
 		if end, ok := ext.end(base + i); ok && end > base+i && end-(base+i) <= len(v) {
 			return end - (base + i), true
 		}
@@ -607,49 +557,25 @@ func skipValue(trusted bool, ext *Extents, base32 int32, v []byte, i int, onStri
 // bytes (or b was not an object).
 func (it *ObjectIter) Err() bool { return it.state == iterErr }
 
-// End returns the offset in b just past the object's closing brace once
-// Next has returned ok=false without an error; -1 before that.
-func (it *ObjectIter) End() int {
-	if it.state != iterDone {
-		return -1
-	}
-	return it.i
-}
-
 // ArrayIter walks the elements of an array. The zero value is an
 // exhausted iterator.
 type ArrayIter struct {
-	b       []byte
-	i       int
-	ext     *Extents
-	base    int32
-	state   uint8
-	trusted bool
+	b     []byte
+	i     int
+	ext   *Extents
+	base  int32
+	state uint8
 }
 
-// Elements returns an iterator over the elements of the array at the start
-// of b (after optional whitespace). Bytes after the array's closing bracket
-// are not looked at.
-func Elements(b []byte) ArrayIter { return ArrayIter{b: b, state: iterNew} }
-
-// TrustedElements is Elements for an array inside bytes already checked,
-// as TrustedMembers is for objects.
-func TrustedElements(b []byte) ArrayIter {
-	return ArrayIter{b: b, state: iterNew, trusted: true}
-}
-
-// Next returns the next element (checked as Skip does, its nesting counted
-// from the array: MaxDepth-1 levels). ok is false at the end
-// of the array or when it is malformed (Err then says so).
-func (it *ArrayIter) Next() (value []byte, ok bool) { return it.NextFunc(nil) }
-
-// NextFunc is Next calling onString as ObjectIter.NextFunc does.
-func (it *ArrayIter) NextFunc(onString func(start, end int)) (value []byte, ok bool) {
+// Next returns the next element, found by quotes and brackets as
+// ObjectIter.Next finds values. ok is false at the end of the array or
+// when its structure breaks.
+func (it *ArrayIter) Next() (value []byte, ok bool) {
 	if it.state <= iterErr {
 		return nil, false
 	}
 	if it.state == iterNew {
-		if it.i, it.base, ok = start(it.b, '[', it.trusted, it.ext); !ok {
+		if it.i, it.base, ok = start(it.b, '[', it.ext); !ok {
 			it.state = iterErr
 			return nil, false
 		}
@@ -679,7 +605,7 @@ func (it *ArrayIter) NextFunc(onString func(start, end int)) (value []byte, ok b
 			return nil, false
 		}
 	}
-	n, ok := skipValue(it.trusted, it.ext, it.base, b[i:], i, onString)
+	n, ok := skipValue(it.ext, it.base, b[i:], i, nil)
 	if !ok {
 		it.state = iterErr
 		return nil, false
@@ -688,27 +614,14 @@ func (it *ArrayIter) NextFunc(onString func(start, end int)) (value []byte, ok b
 	return b[i : i+n], true
 }
 
-// Err reports whether the iteration stopped on malformed or truncated
-// bytes (or b was not an array).
-func (it *ArrayIter) Err() bool { return it.state == iterErr }
-
-// End returns the offset in b just past the array's closing bracket once
-// Next has returned ok=false without an error; -1 before that.
-func (it *ArrayIter) End() int {
-	if it.state != iterDone {
-		return -1
-	}
-	return it.i
-}
-
-// Extents remembers where the objects and arrays of a document end, as a
-// checking walk of it found them (RecordMembers), so that later walks
-// (Members, Elements) skip them without reading them again: they read only
-// the keys and scalars of the level they walk. It holds the first
-// maxExtents containers within 32 levels below the document's top; others
-// are skipped by reading them. The zero value records nothing. After a
-// walk that failed (Err) its content is meaningless (walks through it
-// still never panic).
+// Extents remembers where the objects and arrays of a document end, as
+// ScanObject found them while checking it, so that later walks
+// (Members, Elements, LastMember) skip them without reading them again:
+// they read only the keys and scalars of the level they walk. It holds
+// the first maxExtents containers within 32 levels below the document's
+// top; others are skipped by reading them. The zero value records
+// nothing. After a check that failed its content is meaningless (walks
+// through it still never panic).
 type Extents struct {
 	doc   []byte
 	n     int
@@ -719,28 +632,20 @@ type Extents struct {
 
 const maxExtents = 48
 
-// RecordMembers is Members, recording in x where the objects and arrays of
-// b (the document) end. x forgets what it held before.
-func RecordMembers(b []byte, x *Extents) ObjectIter {
-	x.doc, x.n = b, 0
-	if len(b) > math.MaxInt32 {
-		x.doc = nil // offsets are int32: record nothing
-		return Members(b)
-	}
-	return ObjectIter{b: b, ext: x, state: iterNew}
-}
-
 // Members is TrustedMembers for v, an object within the document recorded
 // (a sub-slice of it): containers recorded are skipped without reading
-// them. For bytes outside that document it is TrustedMembers.
+// them. For bytes outside that document, or a nil x, it is
+// TrustedMembers.
 func (x *Extents) Members(v []byte) ObjectIter {
-	return ObjectIter{b: v, ext: x, state: iterNew, trusted: true}
+	return ObjectIter{b: v, ext: x, state: iterNew}
 }
 
-// Elements is TrustedElements for v, an array within the document
-// recorded, as Members.
+// Elements returns an iterator over the elements of the array at the
+// start of v (after optional whitespace), an array within the document
+// recorded, as Members does for objects. Bytes after the array's closing
+// bracket are not looked at.
 func (x *Extents) Elements(v []byte) ArrayIter {
-	return ArrayIter{b: v, ext: x, state: iterNew, trusted: true}
+	return ArrayIter{b: v, ext: x, state: iterNew}
 }
 
 // locate returns the offset of v in x's document, -1 when v is not a

@@ -111,28 +111,30 @@ func TestDepth(t *testing.T) {
 		}
 	}
 	require.True(t, Valid([]byte(sb.String())))
-	// Iterators count nesting from the container they walk.
+	// Checking iterators count nesting from the object they walk.
 	for _, n := range []int{MaxDepth - 1, MaxDepth} {
 		obj := []byte(`{"a":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}`)
-		it := Members(obj)
-		_, _, ok := it.Next()
+		it := TrustedMembers(obj)
+		_, _, ok := it.NextFunc(func(int, int) {})
 		require.Equal(t, n < MaxDepth, ok, "object holding %d levels", n)
 		require.Equal(t, Valid(obj), ok)
-		arr := []byte(`[` + strings.Repeat("[", n) + strings.Repeat("]", n) + `]`)
-		ai := Elements(arr)
-		_, ok = ai.Next()
-		require.Equal(t, n < MaxDepth, ok, "array holding %d levels", n)
-		require.Equal(t, Valid(arr), ok)
 	}
 	bad := strings.Replace(sb.String(), "]}]", "}]}", 1)
 	require.False(t, Valid([]byte(bad)), "mismatched close deep down")
 }
 
+// elements is an iterator over the array at the start of b, without
+// extents.
+func elements(b []byte) ArrayIter {
+	var x *Extents
+	return x.Elements(b)
+}
+
 func TestMembers(t *testing.T) {
 	type kv struct{ k, v string }
-	collect := func(s string) ([]kv, bool, int) {
+	collect := func(s string) ([]kv, bool) {
 		var out []kv
-		it := Members([]byte(s))
+		it := TrustedMembers([]byte(s))
 		for {
 			k, v, ok := it.Next()
 			if !ok {
@@ -140,30 +142,27 @@ func TestMembers(t *testing.T) {
 			}
 			out = append(out, kv{string(k), string(v)})
 		}
-		return out, it.Err(), it.End()
+		return out, it.Err()
 	}
 	t.Run("members in order, raw tokens", func(t *testing.T) {
-		got, bad, end := collect(` { "a" : 1 , "b\u0041":"x", "c":{"d":[1, 2]},"a":null } tail`)
+		got, bad := collect(` { "a" : 1 , "b\u0041":"x", "c":{"d":[1, 2]},"a":null } tail`)
 		require.False(t, bad)
 		require.Equal(t, []kv{{`"a"`, `1`}, {`"b\u0041"`, `"x"`}, {`"c"`, `{"d":[1, 2]}`}, {`"a"`, `null`}}, got)
-		require.Equal(t, len(` { "a" : 1 , "b\u0041":"x", "c":{"d":[1, 2]},"a":null }`), end)
 	})
 	t.Run("empty", func(t *testing.T) {
-		got, bad, end := collect(`{ }`)
+		got, bad := collect(`{ }`)
 		require.Empty(t, got)
 		require.False(t, bad)
-		require.Equal(t, 3, end)
 	})
 	for _, s := range []string{``, `[]`, `"x"`, `{`, `{"a"`, `{"a":`, `{"a":1`, `{"a":1,`, `{"a":1,}`, `{,}`, `{"a" 1}`,
-		`{"a":1 "b":2}`, `{a:1}`, `{"a":[1,]}`, `{"a":tru}`, `{"a":"\x"}`, `{"a":1]`} {
+		`{"a":1 "b":2}`, `{a:1}`, `{"a":1]`} {
 		t.Run("malformed "+s, func(t *testing.T) {
-			_, bad, end := collect(s)
+			_, bad := collect(s)
 			require.True(t, bad)
-			require.Equal(t, -1, end)
 		})
 	}
 	t.Run("members before a fault are returned", func(t *testing.T) {
-		got, bad, _ := collect(`{"a":1,"b":[}`)
+		got, bad := collect(`{"a":1,"b":"x}`)
 		require.True(t, bad)
 		require.Equal(t, []kv{{`"a"`, `1`}}, got)
 	})
@@ -174,7 +173,7 @@ func TestMembers(t *testing.T) {
 		require.False(t, it.Err())
 	})
 	t.Run("next after the end stays ended", func(t *testing.T) {
-		it := Members([]byte(`{"a":1}`))
+		it := TrustedMembers([]byte(`{"a":1}`))
 		_, _, ok := it.Next()
 		require.True(t, ok)
 		_, _, ok = it.Next()
@@ -196,15 +195,13 @@ func TestTrusted(t *testing.T) {
 		require.False(t, it.Err())
 		return out
 	}
-	checked, trusted := Members(doc), TrustedMembers(doc)
-	require.Equal(t, walk(checked), walk(trusted))
-	require.Equal(t, checked.End(), trusted.End())
+	require.Equal(t, []kv{{`"a"`, `"x\"}]"`}, {`"b\\"`, `[1, {"c":"\\"}, "]" ,true]`}, {`"d"`, `-1.5e3`}, {`"e"`, `null`}, {`"f"`, `{}`}},
+		walk(TrustedMembers(doc)))
 	var arr []string
-	ai := TrustedElements([]byte(`[1,"a\\",[2,[3]],{"x":"]"},false]`))
+	ai := elements([]byte(`[1,"a\\",[2,[3]],{"x":"]"},false]`))
 	for v, ok := ai.Next(); ok; v, ok = ai.Next() {
 		arr = append(arr, string(v))
 	}
-	require.False(t, ai.Err())
 	require.Equal(t, []string{`1`, `"a\\"`, `[2,[3]]`, `{"x":"]"}`, `false`}, arr)
 
 	// Grammar is not checked again...
@@ -212,31 +209,38 @@ func TestTrusted(t *testing.T) {
 	got := walk(it)
 	require.Equal(t, []kv{{`"a"`, `[1 2]`}, {`"b"`, `tru`}}, got)
 	// ...but a broken structure stops the walk, and onString checks.
-	for _, s := range []string{`{"a":[1,2}`, `{"a":"x`, `{"a":"x\"}`, `{"a":`, `{"a":,}`, `{"a"}`, `[,]`, `{"a":1 "b":2}`, `{`, `[`} {
-		if s[0] == '{' {
+	for _, s := range []string{`{"a":[1,2}`, `{"a":"x`, `{"a":"x\"}`, `{"a":`, `{"a":,}`, `{"a"}`, `[,]`, `{"a":1 "b":2}`, `{`, `[`,
+		``, `[1`, `[1,`, `[1,]`, `[1 2]`, `[1}`, `["a]`} {
+		if strings.HasPrefix(s, "{") {
 			it := TrustedMembers([]byte(s))
 			for _, _, ok := it.Next(); ok; _, _, ok = it.Next() {
 			}
 			require.True(t, it.Err(), s)
 		} else {
-			it := TrustedElements([]byte(s))
+			it := elements([]byte(s))
 			for _, ok := it.Next(); ok; _, ok = it.Next() {
 			}
-			require.True(t, it.Err(), s)
+			require.Equal(t, iterErr, int(it.state), s)
 		}
 	}
-	it = TrustedMembers([]byte(`{"a":[1 2]}`))
-	_, _, ok := it.NextFunc(func(int, int) {})
-	require.False(t, ok, "with onString, values are checked")
-	require.True(t, it.Err())
+	notArray := elements([]byte(`{}`))
+	_, ok := notArray.Next()
+	require.False(t, ok)
+	require.Equal(t, iterErr, int(notArray.state), "not an array")
+	for _, s := range []string{`{"a":[1 2]}`, `{"a":tru}`, `{"a":"\x"}`, `{"a":[1,]}`} {
+		it = TrustedMembers([]byte(s))
+		_, _, ok := it.NextFunc(func(int, int) {})
+		require.False(t, ok, "with onString, values are checked: %s", s)
+		require.True(t, it.Err())
+	}
 }
 
 // sameWalk checks that iterating v with x (extents recorded over the
-// document) gives what the checking iterators give, at every level.
+// document) gives what iterating without extents gives, at every level.
 func sameWalk(t testing.TB, x *Extents, v []byte) {
 	switch KindOf(v) {
 	case Object:
-		want, got := Members(v), x.Members(v)
+		want, got := TrustedMembers(v), x.Members(v)
 		for {
 			k1, v1, ok1 := want.Next()
 			k2, v2, ok2 := got.Next()
@@ -248,11 +252,11 @@ func sameWalk(t testing.TB, x *Extents, v []byte) {
 			}
 			sameWalk(t, x, v2)
 		}
-		if want.Err() != got.Err() || want.End() != got.End() {
-			t.Fatalf("end of %q: %v %d, with extents %v %d", v, want.Err(), want.End(), got.Err(), got.End())
+		if want.Err() != got.Err() || want.i != got.i {
+			t.Fatalf("end of %q: %v %d, with extents %v %d", v, want.Err(), want.i, got.Err(), got.i)
 		}
 	case Array:
-		want, got := Elements(v), x.Elements(v)
+		want, got := elements(v), x.Elements(v)
 		for {
 			v1, ok1 := want.Next()
 			v2, ok2 := got.Next()
@@ -264,19 +268,17 @@ func sameWalk(t testing.TB, x *Extents, v []byte) {
 			}
 			sameWalk(t, x, v2)
 		}
-		if want.Err() != got.Err() || want.End() != got.End() {
-			t.Fatalf("end of %q: %v %d, with extents %v %d", v, want.Err(), want.End(), got.Err(), got.End())
+		if want.state != got.state || want.i != got.i {
+			t.Fatalf("end of %q: %v %d, with extents %v %d", v, want.state, want.i, got.state, got.i)
 		}
 	}
 }
 
-// record walks doc with RecordMembers and reports whether it is one valid
-// object.
+// record checks doc with ScanObject, recording its extents in x, and
+// reports whether it is one valid object.
 func record(doc []byte, x *Extents) bool {
-	it := RecordMembers(doc, x)
-	for _, _, ok := it.Next(); ok; _, _, ok = it.Next() {
-	}
-	return !it.Err() && SkipSpace(doc, it.End()) == len(doc)
+	_, _, ok := ScanObject(doc, nil, nil, x)
+	return ok
 }
 
 func TestExtents(t *testing.T) {
@@ -353,7 +355,7 @@ func TestExtents(t *testing.T) {
 func TestNextFunc(t *testing.T) {
 	doc := []byte(`{"k1":"v1","k2":{"k3":["a",1,"b\"c",{"k4":"d"}],"k5":null},"k6":"e","k7":["f"]}`)
 	var got []string
-	it := Members(doc)
+	it := TrustedMembers(doc)
 	var cur []byte
 	hook := func(start, end int) { got = append(got, string(cur[start:end])) }
 	cur = doc
@@ -366,16 +368,8 @@ func TestNextFunc(t *testing.T) {
 	require.Equal(t, []string{`"k1"`, `"k2"`, `"k6"`, `"k7"`}, keys)
 
 	got = nil
-	cur = []byte(`["x",{"y":"z"},[["w"]],2]`)
-	ai := Elements(cur)
-	for _, ok := ai.NextFunc(hook); ok; _, ok = ai.NextFunc(hook) {
-	}
-	require.False(t, ai.Err())
-	require.Equal(t, []string{`"x"`, `"z"`, `"w"`}, got)
-
-	got = nil
 	cur = []byte(`{"a":"1","b":["2",}`)
-	it = Members(cur)
+	it = TrustedMembers(cur)
 	for _, _, ok := it.NextFunc(hook); ok; _, _, ok = it.NextFunc(hook) {
 	}
 	require.True(t, it.Err())
@@ -383,9 +377,9 @@ func TestNextFunc(t *testing.T) {
 }
 
 func TestElements(t *testing.T) {
-	collect := func(s string) ([]string, bool, int) {
+	collect := func(s string) ([]string, bool) {
 		var out []string
-		it := Elements([]byte(s))
+		it := elements([]byte(s))
 		for {
 			v, ok := it.Next()
 			if !ok {
@@ -393,24 +387,21 @@ func TestElements(t *testing.T) {
 			}
 			out = append(out, string(v))
 		}
-		return out, it.Err(), it.End()
+		return out, it.state == iterErr
 	}
-	got, bad, end := collect(` [ 1, "a" ,{"b":[2]} , [ ] ,null] x`)
+	got, bad := collect(` [ 1, "a" ,{"b":[2]} , [ ] ,null] x`)
 	require.False(t, bad)
 	require.Equal(t, []string{`1`, `"a"`, `{"b":[2]}`, `[ ]`, `null`}, got)
-	require.Equal(t, len(` [ 1, "a" ,{"b":[2]} , [ ] ,null]`), end)
-	got, bad, _ = collect(`[]`)
+	got, bad = collect(`[]`)
 	require.Empty(t, got)
 	require.False(t, bad)
 	for _, s := range []string{``, `{}`, `[`, `[1`, `[1,`, `[1,]`, `[,]`, `[1 2]`, `[1}`, `["a]`} {
-		_, bad, end := collect(s)
+		_, bad := collect(s)
 		require.True(t, bad, s)
-		require.Equal(t, -1, end, s)
 	}
 	var it ArrayIter
 	_, ok := it.Next()
 	require.False(t, ok)
-	require.False(t, it.Err())
 }
 
 func TestUnquote(t *testing.T) {
@@ -482,12 +473,8 @@ func TestKindsAndLiterals(t *testing.T) {
 	require.False(t, IsTrue([]byte(`truex`)))
 	require.False(t, IsTrue([]byte(`"true"`)))
 	require.False(t, IsTrue(nil))
-	require.True(t, IsFalse([]byte(`false`)))
-	require.False(t, IsFalse([]byte(`true`)))
-	require.False(t, IsFalse([]byte(`false false`)))
-	require.True(t, IsNull([]byte(` null`)))
-	require.False(t, IsNull([]byte(`nul`)))
-	require.False(t, IsNull([]byte(`Null`)))
+	require.False(t, IsTrue([]byte(`true true`)))
+	require.False(t, IsTrue([]byte(`false`)))
 }
 
 func TestSkipSpace(t *testing.T) {
@@ -506,7 +493,7 @@ func TestNoAllocations(t *testing.T) {
 		if !Valid(doc) {
 			panic("invalid")
 		}
-		it := Members(doc)
+		it := TrustedMembers(doc)
 		for {
 			k, v, ok := it.Next()
 			if !ok {
@@ -522,9 +509,9 @@ func TestNoAllocations(t *testing.T) {
 				}
 			}
 			if KindOf(v) == Object {
-				inner := Members(v)
+				inner := TrustedMembers(v)
 				for _, iv, ok := inner.Next(); ok; _, iv, ok = inner.Next() {
-					arr := Elements(iv)
+					arr := elements(iv)
 					for _, ok := arr.Next(); ok; _, ok = arr.Next() {
 					}
 				}
@@ -535,12 +522,13 @@ func TestNoAllocations(t *testing.T) {
 	require.Zero(t, allocs)
 }
 
-// decode builds the value encoding/json would build, through this package.
+// decode builds the value encoding/json would build, through this package,
+// from v, exactly one valid value.
 func decode(v []byte) (any, bool) {
 	switch KindOf(v) {
 	case Object:
 		m := map[string]any{}
-		it := Members(v)
+		it := TrustedMembers(v)
 		for {
 			k, val, ok := it.Next()
 			if !ok {
@@ -559,7 +547,7 @@ func decode(v []byte) (any, bool) {
 		return m, !it.Err()
 	case Array:
 		out := []any{}
-		it := Elements(v)
+		it := elements(v)
 		for {
 			e, ok := it.Next()
 			if !ok {
@@ -571,7 +559,7 @@ func decode(v []byte) (any, bool) {
 			}
 			out = append(out, x)
 		}
-		return out, !it.Err()
+		return out, it.state != iterErr
 	case String:
 		s, ok := Unquote(v, nil)
 		return string(s), ok
@@ -579,9 +567,9 @@ func decode(v []byte) (any, bool) {
 		f, err := strconv.ParseFloat(string(v), 64)
 		return f, err == nil
 	case Bool:
-		return IsTrue(v), IsTrue(v) || IsFalse(v)
+		return IsTrue(v), IsTrue(v) || string(v) == "false"
 	case Null:
-		return nil, IsNull(v)
+		return nil, string(v) == "null"
 	}
 	return nil, false
 }
@@ -596,56 +584,48 @@ func checkAgainstEncodingJSON(t *testing.T, data []byte) {
 		t.Fatalf("Skip(%q) = %d out of range", data, n)
 	}
 	// Iterators never panic and always end.
-	for it := Members(data); ; {
+	for it := TrustedMembers(data); ; {
 		if _, _, ok := it.Next(); !ok {
 			break
 		}
 	}
-	for it := Elements(data); ; {
+	for it := elements(data); ; {
 		if _, ok := it.Next(); !ok {
 			break
 		}
 	}
-	Unquote(data, nil)
-	// Walking an object's members to its end, with nothing but space after
-	// it, is validating it.
-	if k := KindOf(data); k == Object || k == Array {
-		var strs [][]byte
-		hook := func(start, end int) { strs = append(strs, data[start:end]) }
-		var bad bool
-		var end int
-		if k == Object {
-			it := Members(data)
-			for _, _, ok := it.NextFunc(hook); ok; _, _, ok = it.NextFunc(hook) {
-			}
-			bad, end = it.Err(), it.End()
-		} else {
-			it := Elements(data)
-			for _, ok := it.NextFunc(hook); ok; _, ok = it.NextFunc(hook) {
-			}
-			bad, end = it.Err(), it.End()
-		}
-		if walked := !bad && SkipSpace(data, end) == len(data); walked != valid {
-			t.Fatalf("walking %q to its end: %v, Valid: %v", data, walked, valid)
-		}
-		if valid {
-			want := valueStrings(t, data)
-			got := make([]string, 0, len(strs))
-			for _, tok := range strs {
-				u, ok := Unquote(tok, nil)
-				if !ok {
-					t.Fatalf("OnString token %q does not unquote", tok)
-				}
-				got = append(got, string(u))
-			}
-			if len(want) != len(got) || (len(want) > 0 && !reflect.DeepEqual(want, got)) {
-				t.Fatalf("OnString on %q: %q, want %q", data, got, want)
-			}
+	for it := TrustedMembers(data); ; {
+		if _, _, ok := it.NextFunc(func(int, int) {}); !ok {
+			break
 		}
 	}
-	// Trusted iterators never panic, and on valid input agree with the
-	// checking ones; so do those reading recorded extents.
-	trustedSameAsChecked(t, data, valid)
+	Unquote(data, nil)
+	// Walking a valid object's members with onString sees every string
+	// value, in order.
+	if valid && KindOf(data) == Object {
+		var strs [][]byte
+		hook := func(start, end int) { strs = append(strs, data[start:end]) }
+		it := TrustedMembers(data)
+		for _, _, ok := it.NextFunc(hook); ok; _, _, ok = it.NextFunc(hook) {
+		}
+		if it.Err() {
+			t.Fatalf("walking valid %q with onString failed", data)
+		}
+		want := valueStrings(t, data)
+		got := make([]string, 0, len(strs))
+		for _, tok := range strs {
+			u, ok := Unquote(tok, nil)
+			if !ok {
+				t.Fatalf("OnString token %q does not unquote", tok)
+			}
+			got = append(got, string(u))
+		}
+		if len(want) != len(got) || (len(want) > 0 && !reflect.DeepEqual(want, got)) {
+			t.Fatalf("OnString on %q: %q, want %q", data, got, want)
+		}
+	}
+	// Iterators reading recorded extents agree with those that do not,
+	// and never panic.
 	if KindOf(data) == Object {
 		var x Extents
 		if record(data, &x) != valid {
@@ -680,37 +660,6 @@ func checkAgainstEncodingJSON(t *testing.T, data []byte) {
 		if !Equal(data[i:n], s) {
 			t.Fatalf("Equal(%q, %q) = false", data[i:n], s)
 		}
-	}
-}
-
-func trustedSameAsChecked(t *testing.T, data []byte, valid bool) {
-	var a, b [][]byte
-	var aErr, bErr bool
-	var aEnd, bEnd int
-	switch KindOf(data) {
-	case Object:
-		ci, ti := Members(data), TrustedMembers(data)
-		for k, v, ok := ci.Next(); ok; k, v, ok = ci.Next() {
-			a = append(a, k, v)
-		}
-		for k, v, ok := ti.Next(); ok; k, v, ok = ti.Next() {
-			b = append(b, k, v)
-		}
-		aErr, bErr, aEnd, bEnd = ci.Err(), ti.Err(), ci.End(), ti.End()
-	case Array:
-		ci, ti := Elements(data), TrustedElements(data)
-		for v, ok := ci.Next(); ok; v, ok = ci.Next() {
-			a = append(a, v)
-		}
-		for v, ok := ti.Next(); ok; v, ok = ti.Next() {
-			b = append(b, v)
-		}
-		aErr, bErr, aEnd, bEnd = ci.Err(), ti.Err(), ci.End(), ti.End()
-	default:
-		return
-	}
-	if valid && (aErr || bErr || aEnd != bEnd || !reflect.DeepEqual(a, b)) {
-		t.Fatalf("trusted iteration of valid %q: %q (err %v, end %d); checked: %q (err %v, end %d)", data, b, bErr, bEnd, a, aErr, aEnd)
 	}
 }
 
@@ -788,16 +737,6 @@ func BenchmarkEncodingJSONValid(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if !json.Valid(benchDoc) {
 			b.Fatal("invalid")
-		}
-	}
-}
-
-func BenchmarkMembers(b *testing.B) {
-	b.SetBytes(int64(len(benchDoc)))
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		it := Members(benchDoc)
-		for _, _, ok := it.Next(); ok; _, _, ok = it.Next() {
 		}
 	}
 }

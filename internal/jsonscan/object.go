@@ -23,8 +23,8 @@ type Member struct{ K0, K1, V0, V1 int32 }
 // meaningless when ok is false.
 //
 // When x is not nil, it also records in x where the objects and arrays of
-// b end, as RecordMembers does (x then serves later walks of b; after a
-// failure its content is meaningless).
+// b below its top object end (x then serves later walks of b: Members,
+// Elements, LastMember; after a failure its content is meaningless).
 //
 // It is Valid in one tight loop with no call per token: the usual
 // path for small documents read in full once.
@@ -175,7 +175,7 @@ value: // at a value (i < l)
 		if depth >= stackBits {
 			return scanObjectSlow(b, top, hits, x)
 		}
-		if x != nil { // (numbered as RecordMembers does: the top object is not recorded)
+		if x != nil { // (depth 0: a container in the top object, which is not recorded)
 			x.opened(depth-1, i)
 		}
 		w, bit := depth>>6, uint64(1)<<uint(depth&63)
