@@ -77,6 +77,17 @@ type Record struct {
 	Response []byte
 	// Resources are the record's resources[].
 	Resources []RecordResource
+	// KeyWords, when set, has EventResources report in KeyMatch whether a
+	// key of Request or Response, at any depth, may hold one of its words
+	// (see jsonscan.ScanObjectKeys: a word in either case, or an escape
+	// or a byte >= 0x80 in the key's bytes), in the pass that reads them
+	// anyway.
+	KeyWords *jsonscan.Words
+	// KeyMatch is set by EventResources when KeyWords is: true when a key
+	// of Request or Response may hold a word, and also when either is
+	// present (not empty) but not one valid JSON object, or was not read
+	// in full. With KeyWords nil it is left as it is.
+	KeyMatch bool
 }
 
 // RecordResource is one element of a record's resources[].
@@ -763,8 +774,11 @@ func EventResources(rec *Record) []ResourceRef {
 	var e event
 	e.rec = rec
 	var arnArr [8][]byte
-	arns, _ := e.req.loadFor(rec.Request, arnArr[:0])
-	arns, _ = e.resp.loadFor(rec.Response, arns)
+	arns, _, reqMatch := e.req.loadFor(rec.Request, arnArr[:0], rec.KeyWords)
+	arns, _, respMatch := e.resp.loadFor(rec.Response, arns, rec.KeyWords)
+	if rec.KeyWords != nil {
+		rec.KeyMatch = reqMatch || respMatch
+	}
 
 	var outArr [6]ResourceRef
 	out := outArr[:0]
@@ -934,7 +948,7 @@ const maxIndexed = 16
 // encoding/json.Valid judges) leave o absent; load reports whether o was
 // loaded.
 func (o *object) load(b []byte) bool {
-	_, ok := o.loadFor(b, nil)
+	_, ok, _ := o.loadFor(b, nil, nil)
 	return ok
 }
 
@@ -944,22 +958,30 @@ const maxHits = 16
 
 // loadFor loads b into o, a zero object, and appends to arns the ARNs
 // ARNsInJSON would find in it (sub-slices of b, or copies where escaped)
-// when it is valid. ok says whether o was loaded.
-func (o *object) loadFor(b []byte, arns [][]byte) (_ [][]byte, ok bool) {
+// when it is valid. ok says whether o was loaded. With words, keyMatch
+// says whether a key of b may hold one of them (jsonscan.ScanObjectKeys),
+// and is true when b is not empty and not a valid object; without, it is
+// false.
+func (o *object) loadFor(b []byte, arns [][]byte, words *jsonscan.Words) (_ [][]byte, ok, keyMatch bool) {
 	if len(b) == 0 {
-		return arns, false
+		return arns, false, false
 	}
 	var hits [maxHits]int32
-	n, nhits, ok := jsonscan.ScanObject(b, o.mem[:], hits[:], &o.ext)
+	var n, nhits int
+	if words != nil {
+		n, nhits, keyMatch, ok = jsonscan.ScanObjectKeys(b, o.mem[:], hits[:], &o.ext, words)
+	} else {
+		n, nhits, ok = jsonscan.ScanObject(b, o.mem[:], hits[:], &o.ext)
+	}
 	if !ok {
-		return arns, false
+		return arns, false, words != nil
 	}
 	o.b, o.n, o.all = b, min(n, maxIndexed), n <= maxIndexed
 	if nhits > maxHits {
 		for _, s := range ARNsInJSON(b, nil) {
 			arns = append(arns, []byte(s))
 		}
-		return arns, true
+		return arns, true, keyMatch
 	}
 	for _, h := range hits[:nhits] {
 		end, _ := jsonscan.EndString(b, int(h))
@@ -977,7 +999,7 @@ func (o *object) loadFor(b []byte, arns [][]byte) (_ [][]byte, ok bool) {
 			arns = append(arns, s)
 		}
 	}
-	return arns, true
+	return arns, true, keyMatch
 }
 
 // get returns the value of the last top-level member named key (nil when

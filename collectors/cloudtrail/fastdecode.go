@@ -21,19 +21,20 @@ import (
 // caller then uses the struct decoder.
 func decodeTop(raw []byte, members []int32, r *rawRecord, ar *arena) bool {
 	if members != nil {
-		return eachMemberAt(raw, members, func(key, v []byte) bool { return r.setField(key, v, ar) })
+		return decodeTopAt(raw, members, r, ar)
 	}
 	return eachMember(raw, func(key, v []byte) bool { return r.setField(key, v, ar) })
 }
 
-// eachMemberAt is eachMember for an object whose key offsets the stream
+// decodeTopAt is decodeTop for an object whose key offsets the stream
 // scanner noted (scanValue): each value lies between its key's colon and
-// the comma before the next key, so nothing is scanned twice. The scanner
-// has checked that strings end and brackets balance; fn checks the values
-// it reads (setField does), and values of the fields nobody reads are not
-// validated further: a record whose only flaw lies in such a field is
-// read, not rejected.
-func eachMemberAt(raw []byte, members []int32, fn func(key, v []byte) bool) bool {
+// the comma before the next key, so nothing is scanned twice, and the
+// usual keys are told apart by their first eight bytes (topKeys) without
+// scanning them. The scanner has checked that strings end and brackets
+// balance; set checks the values it reads, and values of the fields
+// nobody reads are not validated further: a record whose only flaw lies
+// in such a field is read, not rejected.
+func decodeTopAt(raw []byte, members []int32, r *rawRecord, ar *arena) bool {
 	// The object's closing brace.
 	last := len(raw) - 1
 	for last >= 0 && isWS(raw[last]) {
@@ -43,17 +44,10 @@ func eachMemberAt(raw []byte, members []int32, fn func(key, v []byte) bool) bool
 		return false
 	}
 	for k, p := range members {
-		// Keys are short and plain: a byte loop finds the closing quote
-		// (an escaped key goes to the decoder).
-		ke := int(p) + 1
-		for ke < len(raw) && raw[ke] != '"' && raw[ke] != '\\' {
-			ke++
-		}
-		if ke >= len(raw) || raw[ke] != '"' {
+		id, ke := topKeyAt(raw, int(p))
+		if ke < 0 {
 			return false
 		}
-		key := raw[p+1 : ke]
-		ke++
 		i := skipWS(raw, ke)
 		if i >= len(raw) || raw[i] != ':' {
 			return false
@@ -78,12 +72,135 @@ func eachMemberAt(raw []byte, members []int32, fn func(key, v []byte) bool) bool
 		if e < i {
 			return false
 		}
-		if !fn(key, raw[i:e+1]) {
+		if id == fieldOther {
+			if foldsTo(raw[p+1:ke-1], topNames) {
+				return false
+			}
+			continue
+		}
+		if !r.set(id, raw[i:e+1], ar) {
 			return false
 		}
 	}
 	return true
 }
+
+// topKeyAt reads the key whose opening quote is at raw[p]: its field and
+// the index after its closing quote (-1 for an escaped or unterminated
+// key: the decoder decides).
+func topKeyAt(raw []byte, p int) (field, int) {
+	if p+9 <= len(raw) {
+		w := binary.LittleEndian.Uint64(raw[p+1:])
+		if e := &topKeys.slots[topKeys.slot(w)]; e.w == w && e.name != "" {
+			end := p + 1 + len(e.name)
+			if end < len(raw) && raw[end] == '"' && string(raw[p+1:end]) == e.name {
+				return e.id, end + 1
+			}
+		}
+	}
+	// A key the table does not hold: short and plain, a byte loop finds
+	// its closing quote.
+	ke := p + 1
+	for ke < len(raw) && raw[ke] != '"' && raw[ke] != '\\' {
+		ke++
+	}
+	if ke >= len(raw) || raw[ke] != '"' {
+		return fieldOther, -1
+	}
+	id, ok := fieldNames[string(raw[p+1:ke])]
+	if !ok {
+		id = fieldOther
+	}
+	return id, ke + 1
+}
+
+// field is a top-level member of a record that the decoder reads (or
+// knows to ignore).
+type field uint8
+
+const (
+	fieldOther field = iota // not a field of the format: case-folding check
+	fieldIgnored
+	fieldEventTime
+	fieldEventSource
+	fieldEventName
+	fieldAWSRegion
+	fieldSourceIP
+	fieldUserAgent
+	fieldErrorCode
+	fieldEventID
+	fieldRecipient
+	fieldReadOnly
+	fieldConsole
+	fieldUserIdentity
+	fieldResources
+	fieldRequest
+	fieldResponse
+)
+
+// fieldNames are the record's top-level keys by name; the standard fields
+// nothing reads are fieldIgnored (they skip the case-folding check).
+var fieldNames = map[string]field{
+	"eventTime": fieldEventTime, "eventSource": fieldEventSource, "eventName": fieldEventName, "awsRegion": fieldAWSRegion,
+	"sourceIPAddress": fieldSourceIP, "userAgent": fieldUserAgent, "errorCode": fieldErrorCode, "eventID": fieldEventID,
+	"recipientAccountId": fieldRecipient, "readOnly": fieldReadOnly, "sessionCredentialFromConsole": fieldConsole,
+	"userIdentity": fieldUserIdentity, "resources": fieldResources, "requestParameters": fieldRequest,
+	"responseElements": fieldResponse,
+
+	"eventVersion": fieldIgnored, "requestID": fieldIgnored, "eventType": fieldIgnored, "managementEvent": fieldIgnored,
+	"eventCategory": fieldIgnored, "tlsDetails": fieldIgnored, "additionalEventData": fieldIgnored,
+	"sharedEventID": fieldIgnored, "errorMessage": fieldIgnored, "apiVersion": fieldIgnored, "vpcEndpointId": fieldIgnored,
+	"vpcEndpointAccountId": fieldIgnored, "serviceEventDetails": fieldIgnored, "insightDetails": fieldIgnored,
+	"addendum": fieldIgnored, "edgeDeviceDetails": fieldIgnored,
+}
+
+// topKeys finds a key of fieldNames from the first eight bytes after its
+// opening quote (every name is at least seven bytes long, so the eight
+// include the closing quote at worst), through a small table whose
+// multiplier is chosen at start so that no two names share a slot. Names
+// that share their first eight bytes (vpcEndpointId, vpcEndpointAccountId)
+// are left to the map, as is every name if no multiplier is found.
+var topKeys = func() keyTable {
+	prefix := func(name string) uint64 { return binary.LittleEndian.Uint64([]byte((name + `"`)[:8])) }
+	count := map[uint64]int{}
+	for name := range fieldNames {
+		count[prefix(name)]++
+	}
+	var t keyTable
+	for t.mul = 0x9e3779b97f4a7c15; t.mul < 0x9e3779b97f4a7c15+1<<20; t.mul += 2 {
+		t.slots = [128]keyEntry{}
+		ok := true
+		for name, id := range fieldNames {
+			w := prefix(name)
+			if count[w] > 1 {
+				continue
+			}
+			e := &t.slots[t.slot(w)]
+			if e.name != "" {
+				ok = false
+				break
+			}
+			*e = keyEntry{w: w, name: name, id: id}
+		}
+		if ok {
+			return t
+		}
+	}
+	return keyTable{mul: 1}
+}()
+
+type keyTable struct {
+	mul   uint64
+	slots [128]keyEntry
+}
+
+type keyEntry struct {
+	w    uint64
+	name string
+	id   field
+}
+
+func (t *keyTable) slot(w uint64) uint { return uint((w * t.mul) >> 57) }
 
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -481,6 +598,26 @@ func plainEnd(b []byte, i int) (int, bool) {
 	}
 }
 
+// plainBytes reports whether s holds no quote, backslash or byte below
+// 0x20: the whole content of one JSON string that needs no unescaping.
+func plainBytes(s []byte) bool {
+	var acc uint64
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := binary.LittleEndian.Uint64(s[i:])
+		acc |= zeroBytes(w^quotes) | zeroBytes(w^backslashes) | lessThan0x20(w)
+	}
+	if acc != 0 {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' || c < 0x20 {
+			return false
+		}
+	}
+	return true
+}
+
 // noControl reports whether s holds no byte below 0x20.
 func noControl(s []byte) bool {
 	i := 0
@@ -534,8 +671,17 @@ func skipWS(b []byte, i int) int {
 // setField stores one top-level value; false for a value the scanner took
 // that is not JSON (the caller falls back to the decoder, which reports it).
 func (r *rawRecord) setField(key, v []byte, ar *arena) bool {
-	switch string(key) {
-	case "eventTime":
+	id, ok := fieldNames[string(key)]
+	if !ok {
+		return !foldsTo(key, topNames)
+	}
+	return r.set(id, v, ar)
+}
+
+// set stores the value of one field.
+func (r *rawRecord) set(id field, v []byte, ar *arena) bool {
+	switch id {
+	case fieldEventTime:
 		r.EventTime = ""
 		r.timeParsed = false
 		if s, ok := plainString(v); ok {
@@ -545,29 +691,29 @@ func (r *rawRecord) setField(key, v []byte, ar *arena) bool {
 			}
 		}
 		return r.stringField(&r.EventTime, v, nil)
-	case "eventSource":
+	case fieldEventSource:
 		return r.stringField(&r.EventSource, v, ar)
-	case "eventName":
+	case fieldEventName:
 		return r.stringField(&r.EventName, v, ar)
-	case "awsRegion":
+	case fieldAWSRegion:
 		return r.stringField(&r.AWSRegion, v, ar)
-	case "sourceIPAddress":
+	case fieldSourceIP:
 		return r.stringField(&r.SourceIPAddress, v, ar)
-	case "userAgent":
+	case fieldUserAgent:
 		return r.stringField(&r.UserAgent, v, ar)
-	case "errorCode":
+	case fieldErrorCode:
 		return r.stringField(&r.ErrorCode, v, ar)
-	case "eventID":
+	case fieldEventID:
 		return r.stringField(&r.EventID, v, nil)
-	case "recipientAccountId":
+	case fieldRecipient:
 		return r.stringField(&r.RecipientAccountID, v, ar)
-	case "readOnly":
+	case fieldReadOnly:
 		r.ReadOnly = flexBool{}
 		return r.ReadOnly.UnmarshalJSON(v) == nil
-	case "sessionCredentialFromConsole":
+	case fieldConsole:
 		r.SessionCredentialFromConsole = flexBool{}
 		return r.SessionCredentialFromConsole.UnmarshalJSON(v) == nil
-	case "userIdentity":
+	case fieldUserIdentity:
 		r.UserIdentity = userIdentity{}
 		if v[0] == '{' && !decodeIdentity(v, &r.UserIdentity, ar) {
 			// The decoder gets its own value, so r can stay on the
@@ -578,7 +724,7 @@ func (r *rawRecord) setField(key, v []byte, ar *arena) bool {
 				r.UserIdentity = *u
 			}
 		}
-	case "resources":
+	case fieldResources:
 		r.Resources = nil
 		if v[0] == '[' && !decodeResources(v, &r.Resources, ar) {
 			var rs []recordResource
@@ -586,23 +732,16 @@ func (r *rawRecord) setField(key, v []byte, ar *arena) bool {
 				r.Resources = rs
 			}
 		}
-	case "requestParameters":
+	case fieldRequest:
 		r.RequestParameters = nil
 		if v[0] == '{' && v[len(v)-1] == '}' {
 			r.RequestParameters = v
 		}
-	case "responseElements":
+	case fieldResponse:
 		r.ResponseElements = nil
 		if v[0] == '{' && v[len(v)-1] == '}' {
 			r.ResponseElements = v
 		}
-	case "eventVersion", "requestID", "eventType", "managementEvent", "eventCategory", "tlsDetails", "additionalEventData",
-		"sharedEventID", "errorMessage", "apiVersion", "vpcEndpointId", "vpcEndpointAccountId", "serviceEventDetails",
-		"insightDetails", "addendum", "edgeDeviceDetails":
-		// Fields of the record format that nothing reads (named so the
-		// usual records skip the case-folding check below).
-	default:
-		return !foldsTo(key, topNames)
 	}
 	return true
 }
@@ -611,6 +750,10 @@ func (r *rawRecord) setField(key, v []byte, ar *arena) bool {
 // it empty, as the lenient decoder does); false when v is not one string.
 func (r *rawRecord) stringField(dst *string, v []byte, ar *arena) bool {
 	*dst = ""
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' && plainBytes(v[1:len(v)-1]) {
+		*dst = ar.intern(v[1 : len(v)-1])
+		return true
+	}
 	if v[0] == '"' {
 		e, ok := readString(dst, v, 0, ar)
 		return ok && e == len(v)

@@ -132,3 +132,28 @@ func TestParseCloudTrailTime(t *testing.T) {
 		}
 	}
 }
+
+// Every field name is found through the key table (but those that share
+// their first eight bytes), and through topKeyAt either way.
+func TestTopKeys(t *testing.T) {
+	inTable := 0
+	for name, id := range fieldNames {
+		raw := []byte(`{"` + name + `":1}`)
+		got, end := topKeyAt(raw, 1)
+		require.Equal(t, id, got, name)
+		require.Equal(t, 3+len(name), end, name)
+		for _, e := range topKeys.slots {
+			if e.name == name {
+				inTable++
+			}
+		}
+	}
+	require.Equal(t, len(fieldNames)-2, inTable, "only vpcEndpointId and vpcEndpointAccountId share a prefix")
+	for _, raw := range []string{`{"eventTimes":1}`, `{"eventTim":1}`, `{"event\u0054ime":1}`, `{"x":1}`, `{"eventTime`} {
+		id, end := topKeyAt([]byte(raw), 1)
+		require.NotEqual(t, fieldEventTime, id, raw)
+		if end > 0 {
+			require.Equal(t, byte('"'), raw[end-1], raw)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/driftwarden/driftwarden/identity"
+	"github.com/driftwarden/driftwarden/internal/jsonscan"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -196,19 +197,24 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 	var req, resp map[string]any
 	reqBytes := objectBytes(r.RequestParameters)
 	respBytes := objectBytes(r.ResponseElements)
-	if mayHoldSecret(reqBytes) {
-		req = r.RequestParameters.object()
-	}
-	if mayHoldSecret(respBytes) {
-		resp = r.ResponseElements.object()
-	}
 	rec := identity.Record{EventSource: r.EventSource, EventName: r.EventName, Region: r.AWSRegion, Account: ev.Account,
-		Request: reqBytes, Response: respBytes}
-	rec.Resources = r.Resources
+		Request: reqBytes, Response: respBytes, Resources: r.Resources, KeyWords: secretWords}
 	if refs := identity.EventResources(&rec); len(refs) > 0 {
 		ev.Resources = make([]string, len(refs))
 		for i, ref := range refs {
 			ev.Resources[i] = ref.ID
+		}
+	}
+	// The identity pass reports a key that may name a secret (KeyMatch:
+	// one of secretHints in any case, an escape or a non-ASCII byte in a
+	// key, or an object it could not read); only then is the object that
+	// may hold it decoded and redacted.
+	if rec.KeyMatch {
+		if mayHoldSecret(reqBytes) {
+			req = r.RequestParameters.object()
+		}
+		if mayHoldSecret(respBytes) {
+			resp = r.ResponseElements.object()
 		}
 	}
 	redacted := redact(req)
@@ -521,6 +527,15 @@ func mayHoldSecret(b []byte) bool {
 	high |= b[len(b)-1]
 	return high >= 0x80 // strings.ToLower folds some non-ASCII letters to ASCII
 }
+
+// secretWords are secretHints for the identity pass's key check.
+var secretWords = func() *jsonscan.Words {
+	words := make([]string, len(secretHints))
+	for i, w := range secretHints {
+		words[i] = string(w)
+	}
+	return jsonscan.NewWords(words...)
+}()
 
 // secretBigrams marks the first two letters of each of secretHints.
 var secretBigrams = func() (set [1 << 16 / 64]uint64) {

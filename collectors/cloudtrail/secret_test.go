@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/driftwarden/driftwarden/identity"
 )
 
 // mayHoldSecret is the filter that lets a request stay undecoded bytes:
@@ -70,8 +72,12 @@ func TestMayHoldSecretNeverMissesARedaction(t *testing.T) {
 		seen[may]++
 		var back map[string]any
 		require.NoError(t, json.Unmarshal(b, &back))
+		// The identity pass's key check, which decides first.
+		rec := identity.Record{EventSource: "ec2.amazonaws.com", EventName: "CreateTags", Request: b, KeyWords: secretWords}
+		identity.EventResources(&rec)
 		if redact(back) {
 			require.True(t, may, "mayHoldSecret missed a redaction in %s", b)
+			require.True(t, rec.KeyMatch, "the key check missed a redaction in %s", b)
 		}
 	}
 	require.NotZero(t, seen[false], "the generator makes documents without secrets too")

@@ -65,7 +65,7 @@ func streamRecords(r io.Reader, fn recordFunc) (int, error) {
 
 // recordFunc receives one record's bytes and what the scanner saw of its
 // top level: readOnly ("true", "false", "" when absent), eventName and the
-// offsets of its keys in raw (for eachMemberAt; valid only during the call).
+// offsets of its keys in raw (for decodeTopAt; valid only during the call).
 type recordFunc func(i int, raw []byte, readOnly, eventName []byte, members []int32) error
 
 // scanner splits a JSON document into its records without decoding them.
@@ -171,7 +171,7 @@ func (s *scanner) value() (end int, readOnly, eventName []byte, err error) {
 //
 // When members is not nil, the offsets of the keys of a top-level object
 // (their opening quotes) are appended to it, so that the record's fields
-// can be read without scanning it again (eachMemberAt).
+// can be read without scanning it again (decodeTopAt).
 func scanValue(b []byte, members *[]int32) (end int, readOnly, eventName []byte, ok bool) {
 	if len(b) == 0 {
 		return 0, nil, nil, false

@@ -29,8 +29,39 @@ type Member struct{ K0, K1, V0, V1 int32 }
 // It is Valid in one tight loop with no call per token: the usual
 // path for small documents read in full once.
 func ScanObject(b []byte, top []Member, hits []int32, x *Extents) (n, nhits int, ok bool) {
+	n, nhits, _, ok = scanObject(b, top, hits, x, nil)
+	return n, nhits, ok
+}
+
+// ScanObjectKeys is ScanObject also reporting, in keyMatch, whether a
+// key of the object may hold one of the words of w: whether any key at
+// any depth (in nested objects, and in objects within arrays; never a
+// string value) is spelled, between its quotes,
+//   - with one of the words of w, ASCII letters in either case, or
+//   - with a backslash (any escape), or
+//   - with a byte >= 0x80.
+//
+// That is exact on the raw key bytes; on the decoded keys it is a
+// superset of "strings.ToLower(key) contains a word" (escapes and
+// non-ASCII keys count whatever they decode to, since ToLower folds some
+// non-ASCII letters onto ASCII ones). With w nil, keyMatch is false; when
+// ok is false (and w is not nil) keyMatch is true: nothing is known of
+// the keys. The words are looked for while the keys are read, in the
+// same pass.
+func ScanObjectKeys(b []byte, top []Member, hits []int32, x *Extents, w *Words) (n, nhits int, keyMatch, ok bool) {
+	n, nhits, keyMatch, ok = scanObject(b, top, hits, x, w)
+	if w == nil {
+		return n, nhits, false, ok
+	}
+	return n, nhits, keyMatch || !ok, ok
+}
+
+// scanObject is ScanObject and ScanObjectKeys: km is whether a key holds
+// a word of w (when w is not nil), an escape or a byte >= 0x80 (also set
+// on escapes when w is nil; meaningless when ok is false).
+func scanObject(b []byte, top []Member, hits []int32, x *Extents, w *Words) (n, nhits int, km, ok bool) {
 	if len(b) > math.MaxInt32 {
-		return scanObjectSlow(b, top, hits, x)
+		return scanObjectSlow(b, top, hits, x, w)
 	}
 	if x != nil {
 		x.doc, x.n = b, 0
@@ -43,7 +74,7 @@ func ScanObject(b []byte, top []Member, hits []int32, x *Extents) (n, nhits int,
 		i++
 	}
 	if i >= l || b[i] != '{' {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	i++
 	stack[0] = 1
@@ -60,7 +91,7 @@ objOpen: // just past '{'
 		i++
 	}
 	if i >= l {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	if b[i] == '}' {
 		i++
@@ -70,7 +101,7 @@ objOpen: // just past '{'
 
 key: // at a member's key
 	if b[i] != '"' {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	v0 = i // the key's start, for now
 	i++
@@ -86,7 +117,7 @@ key: // at a member's key
 			i++
 		}
 		if i >= l {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 	keySpecial:
 		switch b[i] {
@@ -94,14 +125,18 @@ key: // at a member's key
 			i++
 			goto keyDone
 		case '\\':
+			km = true // (a key spelled with an escape may be anything)
 			if i = escape(b, i); i < 0 {
-				return 0, 0, false
+				return 0, 0, false, false
 			}
 		default:
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 	}
 keyDone:
+	if w != nil && !km && w.inKey(b[v0+1:i-1]) {
+		km = true
+	}
 	if depth == 1 {
 		if n < len(top) {
 			top[n].K0, top[n].K1 = int32(v0), int32(i)
@@ -112,14 +147,14 @@ keyDone:
 		i++
 	}
 	if i >= l || b[i] != ':' {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	i++
 	for i < l && b[i] <= ' ' && isSpace(b[i]) {
 		i++
 	}
 	if i >= l {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	if depth == 1 && n <= len(top) {
 		top[n-1].V0 = int32(i)
@@ -149,7 +184,7 @@ value: // at a value (i < l)
 				i++
 			}
 			if i >= l {
-				return 0, 0, false
+				return 0, 0, false, false
 			}
 		special:
 			switch b[i] {
@@ -165,15 +200,15 @@ value: // at a value (i < l)
 					hit = true
 				}
 				if i = escape(b, i); i < 0 {
-					return 0, 0, false
+					return 0, 0, false, false
 				}
 			default:
-				return 0, 0, false
+				return 0, 0, false, false
 			}
 		}
 	case '{', '[':
 		if depth >= stackBits {
-			return scanObjectSlow(b, top, hits, x)
+			return scanObjectSlow(b, top, hits, x, w)
 		}
 		if x != nil { // (depth 0: a container in the top object, which is not recorded)
 			x.opened(depth-1, i)
@@ -190,7 +225,7 @@ value: // at a value (i < l)
 			i++
 		}
 		if i >= l {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		if b[i] == ']' {
 			i++
@@ -200,25 +235,25 @@ value: // at a value (i < l)
 		goto value
 	case 't':
 		if l-i < 4 || string(b[i:i+4]) != "true" {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		i += 4
 	case 'f':
 		if l-i < 5 || string(b[i:i+5]) != "false" {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		i += 5
 	case 'n':
 		if l-i < 4 || string(b[i:i+4]) != "null" {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		i += 4
 	default:
 		if c != '-' && (c < '0' || c > '9') {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		if i, ok = scanNumber(b, i); !ok {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 	}
 
@@ -230,7 +265,7 @@ after: // after a value
 		i++
 	}
 	if i >= l {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	obj = stack[(depth-1)>>6]&(1<<uint((depth-1)&63)) != 0
 	switch c = b[i]; {
@@ -240,7 +275,7 @@ after: // after a value
 			i++
 		}
 		if i >= l {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		if obj {
 			goto key
@@ -251,7 +286,7 @@ after: // after a value
 		depth--
 		goto closed
 	}
-	return 0, 0, false
+	return 0, 0, false, false
 
 closed: // past a container's close
 	if x != nil && depth > 0 {
@@ -263,7 +298,7 @@ closed: // past a container's close
 	for i < l && b[i] <= ' ' && isSpace(b[i]) {
 		i++
 	}
-	return n, nhits, i == l
+	return n, nhits, km, i == l
 }
 
 // arnWord is "arn:" read as a little-endian uint32.
@@ -292,12 +327,15 @@ func escape(b []byte, i int) int {
 // stack (or too large for its offsets).
 //
 //go:noinline
-func scanObjectSlow(b []byte, top []Member, hits []int32, x *Extents) (n, nhits int, ok bool) {
+func scanObjectSlow(b []byte, top []Member, hits []int32, x *Extents, w *Words) (n, nhits int, km, ok bool) {
 	if x != nil {
 		x.doc, x.n = nil, 0 // records nothing
 	}
 	if KindOf(b) != Object || !Valid(b) || len(b) > math.MaxInt32 {
-		return 0, 0, false
+		return 0, 0, false, false
+	}
+	if w != nil {
+		km = w.inKeys(b)
 	}
 	hook := func(start, end int) {
 		tok := b[start:end]
@@ -321,7 +359,7 @@ func scanObjectSlow(b []byte, top []Member, hits []int32, x *Extents) (n, nhits 
 		}
 		n++
 	}
-	return n, nhits, !it.Err()
+	return n, nhits, km, !it.Err()
 }
 
 // EndString returns the end (past the closing quote) of the string token

@@ -12,6 +12,7 @@ import (
 func checkScanObject(t *testing.T, data []byte) {
 	t.Helper()
 	want := KindOf(data) == Object && Valid(data)
+	checkScanObjectKeys(t, data)
 	var wantMembers []Member
 	var wantHits []int32
 	if want {
