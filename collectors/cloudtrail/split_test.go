@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unsafe"
 
 	"github.com/klauspost/compress/gzip"
@@ -744,21 +743,13 @@ func FuzzSplit(f *testing.F) {
 // stream scanner), with a callback that does nothing: the difference from
 // BenchmarkDecompressOnly is what splitting costs.
 func BenchmarkSplitOnly(b *testing.B) {
-	files, raw := loadBench(b)
-	b.SetBytes(int64(raw))
-	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuSeconds()
-	for i := 0; i < b.N; i++ {
-		for _, f := range files {
-			n, err := streamRecords(bytes.NewReader(f), func(int, []byte, []byte, []byte, []int32) error { return nil })
-			if err != nil {
-				b.Fatal(err)
-			}
-			if n != benchPer {
-				b.Fatalf("%d records, want %d", n, benchPer)
-			}
+	benchEvents(b, func(f []byte) {
+		n, err := streamRecords(bytes.NewReader(f), func(int, []byte, []byte, []byte, []int32) error { return nil })
+		if err != nil {
+			b.Fatal(err)
 		}
-	}
-	b.ReportMetric(float64(b.N*benchFiles*benchPer)/time.Since(start).Seconds(), "events/s")
-	b.ReportMetric(float64(b.N*benchFiles*benchPer)/(cpuSeconds()-cpu0), "events/cpu-s")
+		if n != benchPer {
+			b.Fatalf("%d records, want %d", n, benchPer)
+		}
+	})
 }
