@@ -2,6 +2,7 @@ package identity
 
 import (
 	"bytes"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -35,6 +36,9 @@ type Type struct {
 	Events []EventRule
 
 	tmpl []tmplPart // ARN, parsed
+	// In refSrcs: this type with the tags attribute, and found
+	// generically.
+	tagsSrc, arnSrc int16
 }
 
 // Change says what an event did to a resource.
@@ -531,6 +535,7 @@ type ruleRef struct {
 	rule   *EventRule
 	locs   []*locator // rule.Locators, parsed
 	region bool       // the type's ARN template has {region}
+	src    int16      // in refSrcs: the type, rule.Attributes and rule.Change
 }
 
 var (
@@ -562,24 +567,22 @@ func init() {
 			byConfig[t.Config] = t
 		}
 		t.tmpl = parseTemplate(t.ARN)
+		t.tagsSrc = addRefSrc(t.Terraform, tagsAttribute, ChangeUpdate)
+		t.arnSrc = addRefSrc(t.Terraform, nil, "")
 		for j := range t.Events {
 			r := &t.Events[j]
-			rr := ruleRef{typ: t, rule: r, region: strings.Contains(t.ARN, "{region}")}
+			rr := ruleRef{typ: t, rule: r, region: strings.Contains(t.ARN, "{region}"), src: addRefSrc(t.Terraform, r.Attributes, r.Change)}
 			for _, loc := range r.Locators {
 				rr.locs = append(rr.locs, parseLocator(loc))
 			}
 			for _, name := range r.Names {
 				k := t.EventSource + " " + name
 				byEvent[k] = append(byEvent[k], rr)
-				if plans[t.EventSource] == nil {
-					plans[t.EventSource] = map[string]*eventPlan{}
-				}
-				p := plans[t.EventSource][name]
-				if p == nil {
-					p = &eventPlan{}
-					plans[t.EventSource][name] = p
-				}
+				p := addPlan(t.EventSource, name)
 				p.rules = append(p.rules, rr)
+				for _, l := range rr.locs {
+					p.resp = p.resp || readsResponse(l)
+				}
 			}
 		}
 		if svc, res, ok := templateService(t.ARN); ok && t.Parent == "" {
@@ -603,12 +606,7 @@ func init() {
 		}
 	}
 	for _, name := range []string{"CreateTags", "DeleteTags"} {
-		p := plans["ec2.amazonaws.com"][name]
-		if p == nil {
-			p = &eventPlan{}
-			plans["ec2.amazonaws.com"][name] = p
-		}
-		p.tags = true
+		addPlan("ec2.amazonaws.com", name).tags = true
 	}
 	// Longest resource prefix first so security-group-rule/ wins over security-group/.
 	sort.SliceStable(arnIndex, func(i, j int) bool { return len(arnIndex[i].res) > len(arnIndex[j].res) })
@@ -769,19 +767,41 @@ func SecretNameARN(partial, full string) bool {
 // indexes the top-level members, records where containers end and notes the
 // string values that may be ARNs; locators then read only along their paths.
 func EventResources(rec *Record) []ResourceRef {
-	name := NormalizeEventName(rec.EventName)
-	plan := plans[rec.EventSource][name]
-	var e event
-	e.rec = rec
+	plan := planOf(rec.EventSource, NormalizeEventName(rec.EventName))
+	// Only the objects a locator reads are indexed (and zeroed); the
+	// others are checked and scanned for ARNs alone.
+	e := event{rec: rec, req: &absent, resp: &absent}
 	var arnArr [8][]byte
-	arns, _, reqMatch := e.req.loadFor(rec.Request, arnArr[:0], rec.KeyWords)
-	arns, _, respMatch := e.resp.loadFor(rec.Response, arns, rec.KeyWords)
+	arns := arnArr[:0]
+	var reqMatch, respMatch bool
+	if plan != nil {
+		var req object
+		e.req = &req
+		arns, _, reqMatch = req.loadFor(rec.Request, arns, rec.KeyWords)
+	} else {
+		arns, _, reqMatch = (*object)(nil).loadFor(rec.Request, arns, rec.KeyWords)
+	}
+	if plan != nil && plan.resp {
+		var resp object
+		e.resp = &resp
+		arns, _, respMatch = resp.loadFor(rec.Response, arns, rec.KeyWords)
+	} else {
+		arns, _, respMatch = (*object)(nil).loadFor(rec.Response, arns, rec.KeyWords)
+	}
 	if rec.KeyWords != nil {
 		rec.KeyMatch = reqMatch || respMatch
 	}
 
-	var outArr [6]ResourceRef
-	out := outArr[:0]
+	// The resources found: their ids are appended to one buffer, so that
+	// the result takes two allocations (one string for all ids, and the
+	// slice); what else they hold is an index in refSrcs (pointer-free:
+	// no write barriers), with attributes ByRequest decides in dyn.
+	var foundArr [8]foundRef
+	out := foundArr[:0]
+	var idBuf [256]byte
+	ids := idBuf[:0]
+	var dynArr [2][]string
+	dyn := dynArr[:0]
 	var seen map[string]int // once out is long; a linear search before
 	find := func(id []byte) int {
 		if seen != nil {
@@ -791,109 +811,142 @@ func EventResources(rec *Record) []ResourceRef {
 			return -1
 		}
 		for j := range out {
-			if out[j].ID == string(id) {
+			if string(ids[out[j].off:out[j].end]) == string(id) {
 				return j
 			}
 		}
 		return -1
 	}
-	push := func(ref ResourceRef) {
-		out = append(out, ref)
+	// push adds the id ids[start:] as a new resource.
+	push := func(start int, src, dynAttrs int16) {
+		out = append(out, foundRef{off: int32(start), end: int32(len(ids)), src: src, dyn: dynAttrs})
 		switch {
 		case seen != nil:
-			seen[ref.ID] = len(out) - 1
+			seen[string(ids[start:])] = len(out) - 1
 		case len(out) == 16:
 			seen = make(map[string]int, 32)
-			for j := range out {
-				seen[out[j].ID] = j
+			for j, r := range out {
+				seen[string(ids[r.off:r.end])] = j
 			}
 		}
 	}
-	// add adds a resource of the table by its canonical id.
-	add := func(typ string, id []byte, attrs []string, change Change) {
-		if len(id) == 0 {
+	// add adds a resource of the table by its canonical id, ids[start:]
+	// (nothing for an empty id), which leaves the buffer unless new.
+	add := func(start int, src, dynAttrs int16) {
+		if len(ids) == start {
 			return
 		}
-		if i := find(id); i >= 0 {
-			if out[i].TerraformType == "" && typ != "" {
-				out[i] = ResourceRef{TerraformType: typ, ID: string(id), Attributes: attrs, Change: change}
+		if i := find(ids[start:]); i >= 0 {
+			ids = ids[:start]
+			if refSrcs[out[i].src].typ == "" && refSrcs[src].typ != "" {
+				out[i].src, out[i].dyn = src, dynAttrs
 			}
 			return
 		}
-		push(ResourceRef{TerraformType: typ, ID: string(id), Attributes: attrs, Change: change})
+		push(start, src, dynAttrs)
 	}
 	// addGeneric adds an ARN found generically (normalised).
 	addGeneric := func(arn []byte) {
 		if i := find(arn); i >= 0 {
-			if out[i].TerraformType == "" {
-				if ref := classifyARN(string(arn)); ref.TerraformType != "" {
-					out[i] = ref
+			if out[i].src == 0 {
+				if t := arnTypeBytes(arn); t != nil {
+					out[i].src, out[i].dyn = t.arnSrc, 0
 				}
 			}
 			return
 		}
-		push(classifyARN(string(arn)))
+		start := len(ids)
+		ids = append(ids, arn...)
+		var src int16
+		if t := arnTypeBytes(arn); t != nil {
+			src = t.arnSrc
+		}
+		push(start, src, 0)
 	}
 
 	if plan != nil {
+		var idArr [8][]byte
 		for i := range plan.rules {
 			rr := &plan.rules[i]
-			attrs := rr.rule.Attributes
+			var dynAttrs int16
 			if rr.rule.ByRequest != nil {
-				attrs = requestAttributes(rr.rule.ByRequest, &e.req)
+				if attrs := requestAttributes(rr.rule.ByRequest, e.req); attrs != nil {
+					dyn = append(dyn, attrs)
+					dynAttrs = int16(len(dyn))
+				} else {
+					dynAttrs = -1 // nil
+				}
 			}
 			for _, l := range rr.locs {
 				if l.kind == locJoin {
 					var jb [128]byte
 					if j, ok := e.join(l, jb[:0]); ok {
-						var cb [192]byte
-						add(rr.typ.Terraform, rr.appendCanonical(cb[:0], j, rec), attrs, rr.rule.Change)
+						start := len(ids)
+						ids = rr.appendCanonical(ids, j, rec)
+						add(start, rr.src, dynAttrs)
 						break
 					}
 					continue
 				}
-				var idArr [8][]byte
-				ids := e.ids(l, idArr[:0])
-				for _, id := range ids {
-					var cb [192]byte
-					add(rr.typ.Terraform, rr.appendCanonical(cb[:0], id, rec), attrs, rr.rule.Change)
+				if l.kind == locRoute53 { // e.ids, keys built on the stack
+					var zbuf [64]byte
+					zone := route53Zone(e.req, zbuf[:0])
+					if len(zone) == 0 {
+						continue
+					}
+					n := 0
+					var buf [8]valueAt
+					for _, set := range e.req.walkPath(route53Path, buf[:0]) {
+						var kbuf [256]byte
+						if key, ok := route53Key(e.req, zone, set, kbuf[:0]); ok {
+							n++
+							start := len(ids)
+							ids = rr.appendCanonical(ids, key, rec)
+							add(start, rr.src, dynAttrs)
+						}
+					}
+					if n > 0 {
+						break
+					}
+					continue
 				}
-				if len(ids) > 0 {
+				found := e.ids(l, idArr[:0])
+				for _, id := range found {
+					start := len(ids)
+					ids = rr.appendCanonical(ids, id, rec)
+					add(start, rr.src, dynAttrs)
+				}
+				if len(found) > 0 {
 					break
 				}
 			}
 		}
 		if plan.tags {
-			var idArr [8][]byte
 			for _, id := range e.ids(tagsLocator, idArr[:0]) {
 				if t := ec2TypeOfBytes(id); t != nil {
-					var cb [192]byte
-					add(t.Terraform, t.appendCanonical(cb[:0], id, rec.Region, rec.Account, "aws"), tagsAttribute, ChangeUpdate)
+					start := len(ids)
+					ids = t.appendCanonical(ids, id, rec.Region, rec.Account, "aws")
+					add(start, t.tagsSrc, 0)
 				}
 			}
 		}
 	}
 	for _, r := range rec.Resources {
 		if strings.HasPrefix(r.ARN, "arn:") {
-			ref := genericRef(r.ARN)
-			i := -1
-			if seen != nil {
-				if j, ok := seen[ref.ID]; ok {
-					i = j
-				}
-			} else {
-				for j := range out {
-					if out[j].ID == ref.ID {
-						i = j
-						break
-					}
-				}
+			start := len(ids)
+			ids = append(ids, normalizeARN(r.ARN)...)
+			var src int16
+			if t := arnTypeBytes(ids[start:]); t != nil {
+				src = t.arnSrc
 			}
-			switch {
+			switch i := find(ids[start:]); {
 			case i < 0:
-				push(ref)
-			case out[i].TerraformType == "" && ref.TerraformType != "":
-				out[i] = ref
+				push(start, src, 0)
+			case out[i].src == 0 && src != 0:
+				ids = ids[:start]
+				out[i].src, out[i].dyn = src, 0
+			default:
+				ids = ids[:start]
 			}
 		}
 	}
@@ -906,7 +959,50 @@ func EventResources(rec *Record) []ResourceRef {
 	if len(out) == 0 {
 		return nil
 	}
-	return append([]ResourceRef(nil), out...)
+	all := string(ids)
+	refs := make([]ResourceRef, len(out))
+	for i, r := range out {
+		src := &refSrcs[r.src]
+		attrs := src.attrs
+		switch {
+		case r.dyn > 0:
+			attrs = dyn[r.dyn-1]
+		case r.dyn < 0:
+			attrs = nil
+		}
+		refs[i] = ResourceRef{TerraformType: src.typ, ID: all[r.off:r.end], Attributes: attrs, Change: src.change}
+	}
+	return refs
+}
+
+// foundRef is a resource EventResources found: its id (as offsets in the
+// ids buffer), and an index in refSrcs for the rest.
+type foundRef struct {
+	off, end int32
+	src      int16 // in refSrcs
+	dyn      int16 // attributes: dyn[dyn-1] when > 0, nil when < 0, else refSrcs[src]'s
+}
+
+// refSrc is what a resource found takes from the row or rule that found
+// it.
+type refSrc struct {
+	typ    string
+	attrs  []string
+	change Change
+}
+
+// refSrcs holds a refSrc for each rule of the table, for each type as
+// typed by its tags (tagsSrc) and found generically (arnSrc); 0 is an ARN
+// of no known type.
+var refSrcs = []refSrc{{}}
+
+// addRefSrc adds a refSrc, returning its index.
+func addRefSrc(typ string, attrs []string, change Change) int16 {
+	refSrcs = append(refSrcs, refSrc{typ, attrs, change})
+	if len(refSrcs) > math.MaxInt16 {
+		panic("identity: too many rules")
+	}
+	return int16(len(refSrcs) - 1)
 }
 
 var (
@@ -919,17 +1015,62 @@ var (
 type eventPlan struct {
 	rules []ruleRef
 	tags  bool // EC2 CreateTags / DeleteTags
+	resp  bool // a locator reads responseElements
 }
 
-// plans holds the eventPlan of each event source and event name.
-var plans = map[string]map[string]*eventPlan{}
+// sourcePlan is the eventPlan of an event name for one source.
+type sourcePlan struct {
+	source string
+	plan   *eventPlan
+}
+
+// plans holds, by event name, the eventPlan of each event source with
+// that name (one lookup on the name, then a short search on the source).
+var plans = map[string][]sourcePlan{}
+
+// planOf returns the eventPlan of an event (nil when the table has none).
+func planOf(source, name string) *eventPlan {
+	for _, sp := range plans[name] {
+		if sp.source == source {
+			return sp.plan
+		}
+	}
+	return nil
+}
+
+// addPlan returns the eventPlan of an event, adding it when missing.
+func addPlan(source, name string) *eventPlan {
+	if p := planOf(source, name); p != nil {
+		return p
+	}
+	p := &eventPlan{}
+	plans[name] = append(plans[name], sourcePlan{source, p})
+	return p
+}
+
+// readsResponse reports whether a locator (or a part of a join) reads
+// responseElements.
+func readsResponse(l *locator) bool {
+	if l.kind == locPath && l.resp {
+		return true
+	}
+	for _, p := range l.parts {
+		if readsResponse(p) {
+			return true
+		}
+	}
+	return false
+}
 
 // event is a record whose requestParameters and responseElements were
-// checked and indexed.
+// checked and indexed (those no locator of its plan reads: absent).
 type event struct {
 	rec       *Record
-	req, resp object
+	req, resp *object
 }
+
+// absent is an object absent, never written.
+var absent object
 
 // object is a requestParameters or responseElements object, checked and
 // its top-level members indexed by one pass over its bytes.
@@ -958,25 +1099,33 @@ const maxHits = 16
 
 // loadFor loads b into o, a zero object, and appends to arns the ARNs
 // ARNsInJSON would find in it (sub-slices of b, or copies where escaped)
-// when it is valid. ok says whether o was loaded. With words, keyMatch
-// says whether a key of b may hold one of them (jsonscan.ScanObjectKeys),
-// and is true when b is not empty and not a valid object; without, it is
-// false.
+// when it is valid. ok says whether b is valid (and o loaded). With words,
+// keyMatch says whether a key of b may hold one of them
+// (jsonscan.ScanObjectKeys), and is true when b is not empty and not a
+// valid object; without, it is false. A nil o checks and scans b alike
+// without indexing it.
 func (o *object) loadFor(b []byte, arns [][]byte, words *jsonscan.Words) (_ [][]byte, ok, keyMatch bool) {
 	if len(b) == 0 {
 		return arns, false, false
 	}
 	var hits [maxHits]int32
 	var n, nhits int
+	var top []jsonscan.Member
+	var ext *jsonscan.Extents
+	if o != nil {
+		top, ext = o.mem[:], &o.ext
+	}
 	if words != nil {
-		n, nhits, keyMatch, ok = jsonscan.ScanObjectKeys(b, o.mem[:], hits[:], &o.ext, words)
+		n, nhits, keyMatch, ok = jsonscan.ScanObjectKeys(b, top, hits[:], ext, words)
 	} else {
-		n, nhits, ok = jsonscan.ScanObject(b, o.mem[:], hits[:], &o.ext)
+		n, nhits, ok = jsonscan.ScanObject(b, top, hits[:], ext)
 	}
 	if !ok {
 		return arns, false, words != nil
 	}
-	o.b, o.n, o.all = b, min(n, maxIndexed), n <= maxIndexed
+	if o != nil {
+		o.b, o.n, o.all = b, min(n, maxIndexed), n <= maxIndexed
+	}
 	if nhits > maxHits {
 		for _, s := range ARNsInJSON(b, nil) {
 			arns = append(arns, []byte(s))
@@ -1096,14 +1245,25 @@ func (e *event) ids(l *locator, dst [][]byte) [][]byte {
 		}
 		return dst
 	case locRoute53:
-		return route53Records(&e.req, dst)
+		var zbuf [64]byte
+		zone := route53Zone(e.req, zbuf[:0])
+		if len(zone) == 0 {
+			return dst
+		}
+		var buf [8]valueAt
+		for _, set := range e.req.walkPath(route53Path, buf[:0]) {
+			if key, ok := route53Key(e.req, zone, set, nil); ok {
+				dst = append(dst, key)
+			}
+		}
+		return dst
 	case locPath:
 	default:
 		return dst
 	}
-	root := &e.req
+	root := e.req
 	if l.resp {
-		root = &e.resp
+		root = e.resp
 	}
 	if len(l.segs) == 1 && !l.segs[0].arr { // a top-level member: no walk
 		if root.b != nil {
@@ -1319,6 +1479,41 @@ func classifyARN(arn string) ResourceRef {
 	return ResourceRef{ID: arn}
 }
 
+// arnTypeBytes returns the row classifyARN types an ARN's bytes by (nil:
+// none).
+func arnTypeBytes(arn []byte) *Type {
+	var at [5]int
+	for i, n := 0, 0; n < len(at); i++ {
+		j := bytes.IndexByte(arn[i:], ':')
+		if j < 0 {
+			return nil
+		}
+		i += j
+		at[n] = i
+		n++
+	}
+	svc, res := arn[at[1]+1:at[2]], arn[at[4]+1:]
+	for _, k := range arnBySvc[string(svc)] {
+		if k.res != "" && len(res) >= len(k.res) && string(res[:len(k.res)]) == k.res {
+			return k.typ
+		}
+	}
+	if string(svc) == "s3" && at[3] == at[2]+1 && at[4] == at[3]+1 && bytes.IndexByte(res, '/') < 0 {
+		return s3Bucket
+	}
+	return nil
+}
+
+// s3Bucket is the aws_s3_bucket row.
+var s3Bucket = func() *Type {
+	for i := range Types {
+		if Types[i].Terraform == "aws_s3_bucket" {
+			return &Types[i]
+		}
+	}
+	panic("identity: no aws_s3_bucket row")
+}()
+
 // arnFields splits arn:partition:service:region:account:resource (the
 // resource keeps any further colon); ok is false with fewer than five
 // colons.
@@ -1512,54 +1707,53 @@ func (o *object) valueAt(v []byte) valueAt {
 	return valueAt{int32(start), int32(start + len(v))}
 }
 
-// route53Records appends to out the zone_name_type keys of
-// ChangeResourceRecordSets.
-func route53Records(req *object, out [][]byte) [][]byte {
-	var zbuf [64]byte
-	zone, _ := textValue(req.get("hostedZoneId"), zbuf[:0])
-	zone = bytes.TrimPrefix(zone, hostedZonePrefix)
-	if len(zone) == 0 {
-		return out
+// route53Zone returns the hosted zone of ChangeResourceRecordSets
+// (empty when none), decoded into buf where escaped. Its record sets are
+// req.walkPath(route53Path, ...), their keys route53Key.
+func route53Zone(req *object, buf []byte) []byte {
+	zone, _ := textValue(req.get("hostedZoneId"), buf)
+	return bytes.TrimPrefix(zone, hostedZonePrefix)
+}
+
+// route53Key appends to dst the zone_name_type key of a record set of
+// ChangeResourceRecordSets; ok is false when it has none.
+func route53Key(req *object, zone []byte, set valueAt, dst []byte) (_ []byte, ok bool) {
+	v := req.at(set)
+	if jsonscan.KindOf(v) != jsonscan.Object {
+		return dst, false
 	}
-	var buf [8]valueAt
-	for _, at := range req.walkPath(route53Path, buf[:0]) {
-		v := req.at(at)
-		if jsonscan.KindOf(v) != jsonscan.Object {
-			continue
+	// The last "name" and "type" members, in one pass.
+	var nameV, typV []byte
+	it := req.ext.Members(v)
+	for {
+		k, val, ok := it.Next()
+		if !ok {
+			break
 		}
-		// The last "name" and "type" members, in one pass.
-		var nameV, typV []byte
-		it := req.ext.Members(v)
-		for {
-			k, val, ok := it.Next()
-			if !ok {
-				break
-			}
-			switch {
-			case jsonscan.Equal(k, "name"):
-				nameV = val
-			case jsonscan.Equal(k, "type"):
-				typV = val
-			}
+		switch {
+		case jsonscan.Equal(k, "name"):
+			nameV = val
+		case jsonscan.Equal(k, "type"):
+			typV = val
 		}
-		var nbuf, tbuf [128]byte
-		name, _ := textValue(nameV, nbuf[:0])
-		typ, _ := textValue(typV, tbuf[:0])
-		if it.Err() || len(name) == 0 || len(typ) == 0 {
-			continue
-		}
-		out = append(out, recordKey(zone, bytes.TrimSuffix(name, dot), typ))
 	}
-	return out
+	var nbuf, tbuf [128]byte
+	name, _ := textValue(nameV, nbuf[:0])
+	typ, _ := textValue(typV, tbuf[:0])
+	if it.Err() || len(name) == 0 || len(typ) == 0 {
+		return dst, false
+	}
+	return appendRecordKey(dst, zone, bytes.TrimSuffix(name, dot), typ), true
 }
 
 var hostedZonePrefix, dot = []byte("/hostedzone/"), []byte(".")
 
 var route53Path = parseLocator("requestParameters.changeBatch.changes[].resourceRecordSet").segs
 
-// recordKey returns zone + "_" + strings.ToLower(name) + "_" + typ.
-func recordKey(zone, name, typ []byte) []byte {
-	b := make([]byte, 0, len(zone)+len(name)+len(typ)+2)
+// appendRecordKey appends zone + "_" + strings.ToLower(name) + "_" + typ
+// to b.
+func appendRecordKey(b, zone, name, typ []byte) []byte {
+	b = slices.Grow(b, len(zone)+len(name)+len(typ)+2)
 	b = append(b, zone...)
 	b = append(b, '_')
 	ascii := true
