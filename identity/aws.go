@@ -550,7 +550,16 @@ var (
 	arnIndex []arnKey
 	// arnBySvc is arnIndex by service, in its order.
 	arnBySvc = map[string][]arnKey{}
+	// arnSvcs is arnBySvc by the first byte of the service (a few each),
+	// for arnTypeBytes: a short search instead of a map lookup per ARN.
+	arnSvcs [256][]arnSvc
 )
+
+// arnSvc is a service of arnBySvc and its keys.
+type arnSvc struct {
+	svc  string
+	keys []arnKey
+}
 
 type arnKey struct {
 	prefix string // "arn:*:ec2:" ... normalised: service + ":" + literal resource prefix
@@ -612,6 +621,11 @@ func init() {
 	sort.SliceStable(arnIndex, func(i, j int) bool { return len(arnIndex[i].res) > len(arnIndex[j].res) })
 	for _, k := range arnIndex {
 		arnBySvc[k.svc] = append(arnBySvc[k.svc], k)
+	}
+	for _, k := range arnIndex {
+		if arnKeysOf([]byte(k.svc)) == nil {
+			arnSvcs[k.svc[0]] = append(arnSvcs[k.svc[0]], arnSvc{k.svc, arnBySvc[k.svc]})
+		}
 	}
 }
 
@@ -767,6 +781,24 @@ func SecretNameARN(partial, full string) bool {
 // indexes the top-level members, records where containers end and notes the
 // string values that may be ARNs; locators then read only along their paths.
 func EventResources(rec *Record) []ResourceRef {
+	refs, _ := eventResources(rec, true, nil)
+	return refs
+}
+
+// EventResourceIDs appends to dst the ids of the resources EventResources
+// returns for rec, in the same order, and returns the extended slice. It
+// does the same work (rec.KeyMatch included) but builds no ResourceRef:
+// no attributes, no []ResourceRef. All the ids share one string
+// allocation; the only other allocation is dst's growth, none when dst has
+// room for them.
+func EventResourceIDs(rec *Record, dst []string) []string {
+	_, dst = eventResources(rec, false, dst)
+	return dst
+}
+
+// eventResources is EventResources (withRefs set: refs, dst untouched)
+// and EventResourceIDs (withRefs unset: the ids appended to dst, refs nil).
+func eventResources(rec *Record, withRefs bool, dst []string) (refs []ResourceRef, _ []string) {
 	plan := planOf(rec.EventSource, NormalizeEventName(rec.EventName))
 	// Only the objects a locator reads are indexed (and zeroed); the
 	// others are checked and scanned for ARNs alone.
@@ -869,7 +901,7 @@ func EventResources(rec *Record) []ResourceRef {
 		for i := range plan.rules {
 			rr := &plan.rules[i]
 			var dynAttrs int16
-			if rr.rule.ByRequest != nil {
+			if withRefs && rr.rule.ByRequest != nil { // (attributes only: ids need none)
 				if attrs := requestAttributes(rr.rule.ByRequest, e.req); attrs != nil {
 					dyn = append(dyn, attrs)
 					dynAttrs = int16(len(dyn))
@@ -896,8 +928,8 @@ func EventResources(rec *Record) []ResourceRef {
 					}
 					n := 0
 					var buf [8]valueAt
+					var kbuf [256]byte // (out of the loop: zeroed once)
 					for _, set := range e.req.walkPath(route53Path, buf[:0]) {
-						var kbuf [256]byte
 						if key, ok := route53Key(e.req, zone, set, kbuf[:0]); ok {
 							n++
 							start := len(ids)
@@ -957,10 +989,17 @@ func EventResources(rec *Record) []ResourceRef {
 		addGeneric(bytes.TrimSuffix(a, logGroupSuffix))
 	}
 	if len(out) == 0 {
-		return nil
+		return nil, dst
 	}
 	all := string(ids)
-	refs := make([]ResourceRef, len(out))
+	if !withRefs {
+		dst = slices.Grow(dst, len(out))
+		for _, r := range out {
+			dst = append(dst, all[r.off:r.end])
+		}
+		return nil, dst
+	}
+	refs = make([]ResourceRef, len(out))
 	for i, r := range out {
 		src := &refSrcs[r.src]
 		attrs := src.attrs
@@ -972,7 +1011,7 @@ func EventResources(rec *Record) []ResourceRef {
 		}
 		refs[i] = ResourceRef{TerraformType: src.typ, ID: all[r.off:r.end], Attributes: attrs, Change: src.change}
 	}
-	return refs
+	return refs, dst
 }
 
 // foundRef is a resource EventResources found: its id (as offsets in the
@@ -1482,24 +1521,40 @@ func classifyARN(arn string) ResourceRef {
 // arnTypeBytes returns the row classifyARN types an ARN's bytes by (nil:
 // none).
 func arnTypeBytes(arn []byte) *Type {
+	// The first five colons, a byte at a time: they come early, and a
+	// loop beats a call per colon.
 	var at [5]int
-	for i, n := 0, 0; n < len(at); i++ {
-		j := bytes.IndexByte(arn[i:], ':')
-		if j < 0 {
-			return nil
+	n := 0
+	for i := 0; i < len(arn) && n < len(at); i++ {
+		if arn[i] == ':' {
+			at[n] = i
+			n++
 		}
-		i += j
-		at[n] = i
-		n++
+	}
+	if n < len(at) {
+		return nil
 	}
 	svc, res := arn[at[1]+1:at[2]], arn[at[4]+1:]
-	for _, k := range arnBySvc[string(svc)] {
+	for _, k := range arnKeysOf(svc) {
 		if k.res != "" && len(res) >= len(k.res) && string(res[:len(k.res)]) == k.res {
 			return k.typ
 		}
 	}
 	if string(svc) == "s3" && at[3] == at[2]+1 && at[4] == at[3]+1 && bytes.IndexByte(res, '/') < 0 {
 		return s3Bucket
+	}
+	return nil
+}
+
+// arnKeysOf returns arnBySvc[string(svc)] (by arnSvcs).
+func arnKeysOf(svc []byte) []arnKey {
+	if len(svc) == 0 {
+		return nil
+	}
+	for _, s := range arnSvcs[svc[0]] {
+		if string(svc) == s.svc {
+			return s.keys
+		}
 	}
 	return nil
 }

@@ -120,6 +120,7 @@ func requireSameAsMaps(t testing.TB, rec *Record, where string) []ResourceRef {
 	if !reflect.DeepEqual(want, got) {
 		t.Fatalf("%s: %s %s\nrequest  %q\nresponse %q\nbytes: %+v\nmaps:  %+v", where, rec.EventSource, rec.EventName, rec.Request, rec.Response, got, want)
 	}
+	requireIDsOf(t, rec, got, where)
 	return got
 }
 

@@ -284,112 +284,164 @@ var (
 // decodeIdentity fills u from userIdentity's bytes as the struct decoder
 // does, in one pass over them; false hands the value over to it.
 func decodeIdentity(v []byte, u *userIdentity, ar *arena) bool {
-	bad := false
-	// str reads a string member (interned when ar is set: a value shared by
-	// many records); another shape marks the identity bad, as the lenient
-	// decoder drops it.
-	str := func(dst *string, b []byte, i int, ar *arena) int {
-		end, ok := readString(dst, b, i, ar)
-		if !ok {
-			bad = true
-			return skipValue(b, i)
-		}
-		return end
-	}
-	end := eachKey(v, skipWS(v, 0), func(key []byte, i int) int {
-		switch string(key) {
-		case "type":
-			return str(&u.Type, v, i, ar)
-		case "principalId":
-			return str(&u.PrincipalID, v, i, ar)
-		case "arn":
-			return str(&u.ARN, v, i, ar)
-		case "accountId":
-			return str(&u.AccountID, v, i, ar)
-		case "userName":
-			return str(&u.UserName, v, i, ar)
-		case "invokedBy":
-			return str(&u.InvokedBy, v, i, ar)
-		case "identityProvider":
-			return str(&u.IdentityProvider, v, i, ar)
-		case "sessionContext":
-			switch v[i] {
-			case 'n':
-				u.SessionContext = nil
-				return literal(v, i, "null")
-			case '{':
-				sc := ar.sessionContext()
-				u.SessionContext = sc
-				return eachKey(v, i, func(key []byte, i int) int {
-					switch string(key) {
-					case "sourceIdentity":
-						return str(&sc.SourceIdentity, v, i, ar)
-					case "sessionIssuer":
-						switch v[i] {
-						case 'n':
-							return literal(v, i, "null")
-						case '{':
-							si := &sc.SessionIssuer
-							return eachKey(v, i, func(key []byte, i int) int {
-								if string(key) == "arn" {
-									return str(&si.ARN, v, i, ar)
-								}
-								if foldsTo(key, issuerNames) {
-									return -1
-								}
-								return skipValue(v, i)
-							})
-						}
-						bad = true
-						return skipValue(v, i)
-					}
-					if foldsTo(key, contextNames) {
-						return -1
-					}
-					return skipValue(v, i)
-				})
-			}
-			bad = true
-			return skipValue(v, i)
-		case "onBehalfOf":
-			switch v[i] {
-			case 'n':
-				u.OnBehalfOf = nil
-				return literal(v, i, "null")
-			case '{':
-				ob := &struct {
-					UserID           string `json:"userId"`
-					IdentityStoreArn string `json:"identityStoreArn"`
-				}{}
-				u.OnBehalfOf = ob
-				return eachKey(v, i, func(key []byte, i int) int {
-					switch string(key) {
-					case "userId":
-						return str(&ob.UserID, v, i, ar)
-					case "identityStoreArn":
-						return str(&ob.IdentityStoreArn, v, i, ar)
-					}
-					if foldsTo(key, behalfNames) {
-						return -1
-					}
-					return skipValue(v, i)
-				})
-			}
-			bad = true
-			return skipValue(v, i)
-		}
-		if foldsTo(key, identityNames) {
-			return -1
-		}
-		return skipValue(v, i)
-	})
-	if end < 0 || skipWS(v, end) != len(v) {
+	c, ok := openObject(v, skipWS(v, 0))
+	if !ok {
 		return false
 	}
-	if bad { // a member of the wrong shape: the lenient decoder drops userIdentity
+	// bad: a member of a known field has another shape than its own; the
+	// lenient decoder then drops userIdentity.
+	bad := false
+	for {
+		key, i, ok := c.next()
+		if !ok {
+			break
+		}
+		var end int
+		switch string(key) {
+		case "type":
+			end = identityString(&u.Type, v, i, ar, &bad)
+		case "principalId":
+			end = identityString(&u.PrincipalID, v, i, ar, &bad)
+		case "arn":
+			end = identityString(&u.ARN, v, i, ar, &bad)
+		case "accountId":
+			end = identityString(&u.AccountID, v, i, ar, &bad)
+		case "userName":
+			end = identityString(&u.UserName, v, i, ar, &bad)
+		case "invokedBy":
+			end = identityString(&u.InvokedBy, v, i, ar, &bad)
+		case "identityProvider":
+			end = identityString(&u.IdentityProvider, v, i, ar, &bad)
+		case "sessionContext":
+			end = decodeSessionContext(v, i, u, ar, &bad)
+		case "onBehalfOf":
+			end = decodeOnBehalfOf(v, i, u, ar, &bad)
+		default:
+			end = skipMember(key, identityNames, v, i)
+		}
+		c.after(end)
+	}
+	if c.i < 0 || skipWS(v, c.i) != len(v) {
+		return false
+	}
+	if bad {
 		*u = userIdentity{}
 	}
 	return true
+}
+
+// identityString reads a string member of userIdentity (interned: a value
+// shared by many records) and returns the index after it; another shape
+// sets *bad and is skipped.
+func identityString(dst *string, b []byte, i int, ar *arena, bad *bool) int {
+	end, ok := readString(dst, b, i, ar)
+	if !ok {
+		*bad = true
+		return skipValue(b, i)
+	}
+	return end
+}
+
+// skipMember skips the value at b[i] of a key the decoder does not read,
+// or returns -1 when the key matches one of names only case-insensitively
+// (the struct decoder would read it: the record is handed over).
+func skipMember(key []byte, names []string, b []byte, i int) int {
+	if foldsTo(key, names) {
+		return -1
+	}
+	return skipValue(b, i)
+}
+
+// decodeSessionContext reads userIdentity.sessionContext at v[i] (an
+// object or null) and returns the index after it.
+func decodeSessionContext(v []byte, i int, u *userIdentity, ar *arena, bad *bool) int {
+	if v[i] == 'n' {
+		u.SessionContext = nil
+		return literal(v, i, "null")
+	}
+	c, ok := openObject(v, i)
+	if !ok {
+		*bad = true
+		return skipValue(v, i)
+	}
+	sc := ar.sessionContext()
+	u.SessionContext = sc
+	for {
+		key, i, ok := c.next()
+		if !ok {
+			break
+		}
+		var end int
+		switch string(key) {
+		case "sourceIdentity":
+			end = identityString(&sc.SourceIdentity, v, i, ar, bad)
+		case "sessionIssuer":
+			end = decodeSessionIssuer(v, i, &sc.SessionIssuer, ar, bad)
+		default:
+			end = skipMember(key, contextNames, v, i)
+		}
+		c.after(end)
+	}
+	return c.i
+}
+
+// decodeSessionIssuer reads sessionContext.sessionIssuer (its arn) at v[i]
+// and returns the index after it.
+func decodeSessionIssuer(v []byte, i int, si *sessionIssuer, ar *arena, bad *bool) int {
+	if v[i] == 'n' {
+		return literal(v, i, "null")
+	}
+	c, ok := openObject(v, i)
+	if !ok {
+		*bad = true
+		return skipValue(v, i)
+	}
+	for {
+		key, i, ok := c.next()
+		if !ok {
+			break
+		}
+		if string(key) == "arn" {
+			c.after(identityString(&si.ARN, v, i, ar, bad))
+		} else {
+			c.after(skipMember(key, issuerNames, v, i))
+		}
+	}
+	return c.i
+}
+
+// decodeOnBehalfOf reads userIdentity.onBehalfOf (Identity Center) at v[i]
+// and returns the index after it.
+func decodeOnBehalfOf(v []byte, i int, u *userIdentity, ar *arena, bad *bool) int {
+	if v[i] == 'n' {
+		u.OnBehalfOf = nil
+		return literal(v, i, "null")
+	}
+	c, ok := openObject(v, i)
+	if !ok {
+		*bad = true
+		return skipValue(v, i)
+	}
+	ob := &struct {
+		UserID           string `json:"userId"`
+		IdentityStoreArn string `json:"identityStoreArn"`
+	}{}
+	u.OnBehalfOf = ob
+	for {
+		key, i, ok := c.next()
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "userId":
+			c.after(identityString(&ob.UserID, v, i, ar, bad))
+		case "identityStoreArn":
+			c.after(identityString(&ob.IdentityStoreArn, v, i, ar, bad))
+		default:
+			c.after(skipMember(key, behalfNames, v, i))
+		}
+	}
+	return c.i
 }
 
 // decodeResources fills *rs from the bytes of resources (an array) as the
@@ -409,11 +461,17 @@ func decodeResources(v []byte, rs *[]recordResource, ar *arena) bool {
 		return true
 	}
 	for {
-		if i >= len(v) || v[i] != '{' {
-			return false // null elements and other shapes: the decoder decides
+		// null elements and other shapes: the decoder decides.
+		c, ok := openObject(v, i)
+		if !ok {
+			return false
 		}
 		var x recordResource
-		end := eachKey(v, i, func(key []byte, i int) int {
+		for {
+			key, i, ok := c.next()
+			if !ok {
+				break
+			}
 			var dst *string
 			switch string(key) {
 			case "ARN":
@@ -423,25 +481,22 @@ func decodeResources(v []byte, rs *[]recordResource, ar *arena) bool {
 			case "type":
 				dst = &x.Type
 			default:
-				if foldsTo(key, resourceNames) {
-					return -1
+				c.after(skipMember(key, resourceNames, v, i))
+				continue
+			}
+			end := -1
+			if v[i] == '"' {
+				if e, ok := readString(dst, v, i, ar); ok {
+					end = e
 				}
-				return skipValue(v, i)
 			}
-			if v[i] != '"' {
-				return -1
-			}
-			end, ok := readString(dst, v, i, ar)
-			if !ok {
-				return -1
-			}
-			return end
-		})
-		if end < 0 {
+			c.after(end)
+		}
+		if c.i < 0 {
 			return false
 		}
 		out = append(out, x)
-		i = skipWS(v, end)
+		i = skipWS(v, c.i)
 		if i >= len(v) {
 			return false
 		}
@@ -460,50 +515,82 @@ func decodeResources(v []byte, rs *[]recordResource, ar *arena) bool {
 	}
 }
 
-// eachKey reads the object at b[i] in one pass: fn gets each key (keys
-// with escapes are handed over: -1) and the index of its value, and
-// returns the index after the value or -1. eachKey returns the index after
-// the closing brace, or -1 for bytes that are not a sound object.
-func eachKey(b []byte, i int, fn func(key []byte, vi int) int) int {
+// objectCursor reads the members of a JSON object in one pass, without
+// callbacks: next gives each key (plain: keys with escapes make the object
+// unreadable here) and the index of its value, and the caller hands the
+// index after the value to after.
+type objectCursor struct {
+	b []byte
+	// i is the index of the next member's key; after the object, the
+	// index after its closing brace; -1 once the bytes are not a sound
+	// object.
+	i    int
+	done bool
+}
+
+// openObject starts reading the object at b[i]; false when there is none.
+func openObject(b []byte, i int) (objectCursor, bool) {
 	if i >= len(b) || b[i] != '{' {
-		return -1
+		return objectCursor{}, false
 	}
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return i + 1
+	c := objectCursor{b: b, i: skipWS(b, i+1)}
+	if c.i < len(b) && b[c.i] == '}' {
+		c.i++
+		c.done = true
 	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return -1
-		}
-		ke, plain := plainEnd(b, i+1)
-		if ke < 0 || !plain {
-			return -1
-		}
-		key := b[i+1 : ke-1]
-		i = skipWS(b, ke)
-		if i >= len(b) || b[i] != ':' {
-			return -1
-		}
-		i = skipWS(b, i+1)
-		if i >= len(b) {
-			return -1
-		}
-		if i = fn(key, i); i < 0 {
-			return -1
-		}
-		i = skipWS(b, i)
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
-			return i + 1
-		default:
-			return -1
-		}
+	return c, true
+}
+
+// next returns the next member's key and the index of its value (not past
+// the end of b); false after the last member or on unsound bytes (c.i < 0).
+func (c *objectCursor) next() (key []byte, vi int, ok bool) {
+	if c.done || c.i < 0 {
+		return nil, 0, false
+	}
+	b, i := c.b, c.i
+	if i >= len(b) || b[i] != '"' {
+		c.i = -1
+		return nil, 0, false
+	}
+	ke, plain := plainEnd(b, i+1)
+	if ke < 0 || !plain {
+		c.i = -1
+		return nil, 0, false
+	}
+	key = b[i+1 : ke-1]
+	i = skipWS(b, ke)
+	if i >= len(b) || b[i] != ':' {
+		c.i = -1
+		return nil, 0, false
+	}
+	if i = skipWS(b, i+1); i >= len(b) {
+		c.i = -1
+		return nil, 0, false
+	}
+	return key, i, true
+}
+
+// after goes on after a member whose value ends at end (-1: not sound, or
+// a value the fast path hands over).
+func (c *objectCursor) after(end int) {
+	if end < 0 {
+		c.i = -1
+		return
+	}
+	b := c.b
+	i := skipWS(b, end)
+	if i >= len(b) {
+		c.i = -1
+		return
+	}
+	switch b[i] {
+	case ',':
+		c.i = skipWS(b, i+1)
+	case '}':
+		c.i = i + 1
+		c.done = true
+	default:
+		c.i = -1
 	}
 }
 

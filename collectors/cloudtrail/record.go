@@ -199,12 +199,7 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 	respBytes := objectBytes(r.ResponseElements)
 	rec := identity.Record{EventSource: r.EventSource, EventName: r.EventName, Region: r.AWSRegion, Account: ev.Account,
 		Request: reqBytes, Response: respBytes, Resources: r.Resources, KeyWords: secretWords}
-	if refs := identity.EventResources(&rec); len(refs) > 0 {
-		ev.Resources = make([]string, len(refs))
-		for i, ref := range refs {
-			ev.Resources[i] = ref.ID
-		}
-	}
+	ev.Resources = identity.EventResourceIDs(&rec, nil)
 	// The identity pass reports a key that may name a secret (KeyMatch:
 	// one of secretHints in any case, an escape or a non-ASCII byte in a
 	// key, or an object it could not read); only then is the object that

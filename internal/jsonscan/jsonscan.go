@@ -898,16 +898,33 @@ func hex4(b []byte) rune {
 // Equal reports whether the string token tok decodes (Unquote) to s,
 // without allocating for short strings.
 func Equal(tok []byte, s string) bool {
+	return !firstDiffers(tok, s) && equal(tok, s)
+}
+
+// firstDiffers reports whether the text of the string token tok surely
+// differs from s by its first byte (one that decodes to itself): what
+// settles most mismatches, in a test small enough to be inlined in the
+// loops over members, which call equal only for the rest. (Where tok is
+// not a token, Equal is false anyway.)
+func firstDiffers(tok []byte, s string) bool {
+	return len(tok) > 2 && len(s) > 0 && tok[1] != s[0] && decodesAlone[tok[1]]
+}
+
+// decodesAlone marks the bytes that, first in a string token's text,
+// decode to themselves as its first byte: ASCII but the backslash.
+var decodesAlone = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = c != '\\'
+	}
+	return t
+}()
+
+// equal is Equal past its first test.
+func equal(tok []byte, s string) bool {
 	if len(tok) < 2 || tok[0] != '"' || tok[len(tok)-1] != '"' {
 		return false
 	}
 	raw := tok[1 : len(tok)-1]
-	if len(raw) > 0 && len(s) > 0 {
-		// A first byte that decodes to itself settles most mismatches.
-		if c := raw[0]; c != s[0] && c < utf8.RuneSelf && c != '\\' {
-			return false
-		}
-	}
 	if string(raw) == s {
 		// The same bytes decode to themselves exactly when they hold no
 		// escape and are valid UTF-8: an escape shortens the text, and
@@ -924,16 +941,38 @@ func Equal(tok []byte, s string) bool {
 
 // isPlain reports whether the contents of a string token decode to
 // themselves: no escape, quote or control character, valid UTF-8.
+//
+// It reads eight bytes at a time (specialBytes flags some byte of a word
+// exactly when one of its bytes is special: spurious flags only ever lie
+// above a true one), the last word overlapping the one before
+// when the length is not a multiple of eight, and four at a time (two
+// overlapping halves of one word) below eight.
 func isPlain(raw []byte) bool {
-	ascii := true
-	for _, c := range raw {
-		if c >= utf8.RuneSelf {
-			ascii = false
-			continue
+	n := len(raw)
+	var x, hi uint64
+	switch {
+	case n >= 8:
+		for i := 0; i < n-8; i += 8 {
+			w := binary.LittleEndian.Uint64(raw[i:])
+			if specialBytes(w) != 0 {
+				return false
+			}
+			hi |= w
 		}
-		if !plain[c] {
-			return false
+		x = binary.LittleEndian.Uint64(raw[n-8:])
+	case n >= 4:
+		x = uint64(binary.LittleEndian.Uint32(raw)) | uint64(binary.LittleEndian.Uint32(raw[n-4:]))<<32
+	default:
+		for _, c := range raw {
+			if !plain[c] {
+				return false
+			}
+			hi |= uint64(c)
 		}
+		return hi < utf8.RuneSelf || utf8.Valid(raw)
 	}
-	return ascii || utf8.Valid(raw)
+	if specialBytes(x) != 0 {
+		return false
+	}
+	return (hi|x)&highs == 0 || utf8.Valid(raw)
 }

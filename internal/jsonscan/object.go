@@ -444,7 +444,7 @@ func (x *Extents) LastMember(obj []byte, key string) []byte {
 				return nil
 			}
 		}
-		if Equal(b[k0:kend], key) {
+		if !firstDiffers(b[k0:kend], key) && equal(b[k0:kend], key) { // (Equal)
 			val = b[v0:i]
 		}
 	}

@@ -92,6 +92,21 @@ func gram(b []byte, j, q int) uint32 {
 // caller's business: a backslash is just a byte here.)
 func (w *Words) inKey(k []byte) bool {
 	n := len(k)
+	if w.q == 4 && w.s <= 4 && n >= 4 {
+		// The q-grams read, s <= q apart, cover the key but for its last
+		// s-1 bytes at most, which its last four bytes cover: ORed, they
+		// tell whether a byte is >= 0x80 without a pass of their own.
+		hi := binary.LittleEndian.Uint32(k[n-4:])
+		for j := 0; j <= n-4; j += w.s {
+			g := binary.LittleEndian.Uint32(k[j:])
+			hi |= g
+			h := gramHash(g | 0x20202020)
+			if w.set[h>>6]&(1<<(h&63)) != 0 && w.at(h, k, j) {
+				return true
+			}
+		}
+		return hi&0x80808080 != 0
+	}
 	// Bytes >= 0x80, a few at a time (overlapping).
 	var hi uint64
 	switch {
