@@ -89,12 +89,23 @@ func decodeTopAt(raw []byte, members []int32, r *rawRecord, ar *arena) bool {
 // the index after its closing quote (-1 for an escaped or unterminated
 // key: the decoder decides).
 func topKeyAt(raw []byte, p int) (field, int) {
-	if p+9 <= len(raw) {
+	if p+1+keyWords*8 <= len(raw) {
 		w := binary.LittleEndian.Uint64(raw[p+1:])
-		if e := &topKeys.slots[topKeys.slot(w)]; e.w == w && e.name != "" {
-			end := p + 1 + len(e.name)
-			if end < len(raw) && raw[end] == '"' && string(raw[p+1:end]) == e.name {
-				return e.id, end + 1
+		if e := &topKeys.slots[topKeys.slot(w)]; e.w[0] == w && e.n != 0 {
+			// The rest of the name and its closing quote, eight bytes at a
+			// time, the last word masked to the bytes that remain.
+			k := 8
+			for ; k < e.n; k += 8 {
+				x := binary.LittleEndian.Uint64(raw[p+1+k:])
+				if r := e.n - k; r < 8 {
+					x &= 1<<(8*r) - 1
+				}
+				if x != e.w[k/8] {
+					break
+				}
+			}
+			if k >= e.n {
+				return e.id, p + 1 + e.n
 			}
 		}
 	}
@@ -176,11 +187,16 @@ var topKeys = func() keyTable {
 				continue
 			}
 			e := &t.slots[t.slot(w)]
-			if e.name != "" {
+			if e.n != 0 {
 				ok = false
 				break
 			}
-			*e = keyEntry{w: w, name: name, id: id}
+			*e = keyEntry{n: len(name) + 1, id: id}
+			var b [keyWords * 8]byte
+			copy(b[:], name+`"`)
+			for k := range e.w {
+				e.w[k] = binary.LittleEndian.Uint64(b[8*k:])
+			}
 		}
 		if ok {
 			return t
@@ -189,15 +205,21 @@ var topKeys = func() keyTable {
 	return keyTable{mul: 1}
 }()
 
+// keyWords is how many eight-byte words hold the longest name of
+// fieldNames and its closing quote.
+const keyWords = 4
+
 type keyTable struct {
 	mul   uint64
 	slots [128]keyEntry
 }
 
+// keyEntry is a name of fieldNames: its bytes and closing quote, eight a
+// word (zero-padded), their count (0: an empty slot) and its field.
 type keyEntry struct {
-	w    uint64
-	name string
-	id   field
+	w  [keyWords]uint64
+	n  int
+	id field
 }
 
 func (t *keyTable) slot(w uint64) uint { return uint((w * t.mul) >> 57) }

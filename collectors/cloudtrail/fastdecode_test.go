@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,10 +144,10 @@ func TestTopKeys(t *testing.T) {
 		got, end := topKeyAt(raw, 1)
 		require.Equal(t, id, got, name)
 		require.Equal(t, 3+len(name), end, name)
-		for _, e := range topKeys.slots {
-			if e.name == name {
-				inTable++
-			}
+	}
+	for _, e := range topKeys.slots {
+		if e.n != 0 {
+			inTable++
 		}
 	}
 	require.Equal(t, len(fieldNames)-2, inTable, "only vpcEndpointId and vpcEndpointAccountId share a prefix")
@@ -200,4 +201,33 @@ func FuzzNormalizeRecord(f *testing.F) {
 			t.Fatalf("paths differ:\n%+v\n%+v", ref, ev)
 		}
 	})
+}
+
+// TestTopKeyTable checks that every name of fieldNames fits the table's
+// words and that topKeyAt finds each name (in a record's bytes, with and
+// without room after it), and no longer or shorter look-alike.
+func TestTopKeyTable(t *testing.T) {
+	for name, id := range fieldNames {
+		require.LessOrEqual(t, len(name)+1, keyWords*8, name)
+		for _, tail := range []string{`:1,"x":2}`, `:1}`, `:{"a":1}                                  }`} {
+			raw := []byte(`"` + name + `"` + tail)
+			got, end := topKeyAt(raw, 0)
+			require.Equal(t, id, got, "%s%s", name, tail)
+			require.Equal(t, len(name)+2, end, "%s%s", name, tail)
+			for _, other := range []string{name + "x", name[:len(name)-1], "X" + name[1:], name[:len(name)-1] + "\\u0041"} {
+				raw := []byte(`"` + other + `":1,"padding":"                                 "}`)
+				got, end := topKeyAt(raw, 0)
+				if id2, ok := fieldNames[other]; ok {
+					require.Equal(t, id2, got, other)
+					continue
+				}
+				require.Equal(t, fieldOther, got, other)
+				if strings.Contains(other, `\`) {
+					require.Equal(t, -1, end, other)
+				} else {
+					require.Equal(t, len(other)+2, end, other)
+				}
+			}
+		}
+	}
 }
