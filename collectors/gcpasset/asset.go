@@ -37,12 +37,18 @@
 //
 // # Input forms
 //
-// Files may hold one asset per line (ExportAssets), a JSON array, or
-// concatenated (pretty-printed) objects; both the camelCase API form
-// (assetType, iamPolicy, discoveryName) and the snake_case form of older
-// GCS exports (asset_type, iam_policy, discovery_name) are read. A file
-// that is not valid JSON is an *collectors.InputError naming the file and
-// the byte offset; assets decoded before the error are kept.
+// Files may hold one asset per line (ExportAssets), a JSON array
+// (pretty-printed or not), or concatenated (pretty-printed) objects; both
+// the camelCase API form (assetType, iamPolicy, discoveryName) and the
+// snake_case form of GCS exports (asset_type, iam_policy, discovery_name)
+// are read, and ListAssets (with or without content) and
+// SearchAllResources results too. A directory means its *.json, *.jsonl,
+// *.ndjson and *.txt files and the numbered shards of a per-asset-type
+// export (<prefix>/<asset type>/0). A bad record (a line cut short,
+// malformed JSON, an object that is not an asset) is an
+// *collectors.InputError naming the file and its line(s) and costs only
+// itself. Assets that carry only an IAM, org or access policy say nothing
+// of which resources exist: their types are not in the Coverage.
 package gcpasset
 
 import (
@@ -67,9 +73,26 @@ type Asset struct {
 	Parent    string
 	IAMPolicy map[string]any
 	Ancestors []string
+	// Exists is set when the record says the resource exists even without
+	// its data: a resource content without data, an asset listed by name
+	// only (no content type), a SearchAllResources result. An asset
+	// carrying only another content (IAM, org or access policy, OS
+	// inventory, relationships) says nothing of that.
+	Exists bool
+	// Labels are the labels given beside the data (SearchAllResources).
+	Labels map[string]string
 }
 
-// assetFromMap reads an asset from its decoded JSON, camelCase or snake_case.
+// contentKeys are the asset fields of the content types other than
+// RESOURCE, in both JSON forms.
+var contentKeys = []string{"iamPolicy", "iam_policy", "orgPolicy", "org_policy", "accessPolicy", "access_policy",
+	"accessLevel", "access_level", "servicePerimeter", "service_perimeter", "osInventory", "os_inventory",
+	"relatedAssets", "related_assets", "relatedAsset", "related_asset"}
+
+// assetFromMap reads an asset from its decoded JSON, camelCase or
+// snake_case (either may be present, the first non-empty wins), as
+// exported, listed (ListAssets, names only or with content) or searched
+// (SearchAllResources: versionedResources, project, labels).
 func assetFromMap(m map[string]any) (Asset, error) {
 	a := Asset{Name: str(pick(m, "name")), AssetType: str(pick(m, "assetType", "asset_type"))}
 	if a.Name == "" || a.AssetType == "" {
@@ -79,6 +102,23 @@ func assetFromMap(m map[string]any) (Asset, error) {
 		a.Data, _ = pick(r, "data").(map[string]any)
 		a.Location = str(pick(r, "location"))
 		a.Parent = str(pick(r, "parent"))
+		a.Exists = true
+	} else if pick(m, contentKeys...) == nil {
+		a.Exists = true // names only, or a search result
+		if vr, ok := pick(m, "versionedResources", "versioned_resources").([]any); ok && len(vr) > 0 {
+			v, _ := vr[0].(map[string]any)
+			a.Data, _ = pick(v, "resource").(map[string]any)
+		}
+		a.Location = str(pick(m, "location"))
+		if p := str(pick(m, "project")); strings.HasPrefix(p, "projects/") {
+			a.Parent = "//cloudresourcemanager.googleapis.com/" + p
+		}
+		if lm, ok := pick(m, "labels").(map[string]any); ok && len(lm) > 0 {
+			a.Labels = map[string]string{}
+			for k, v := range lm {
+				a.Labels[k] = str(v)
+			}
+		}
 	}
 	a.IAMPolicy, _ = pick(m, "iamPolicy", "iam_policy").(map[string]any)
 	if anc, ok := pick(m, "ancestors").([]any); ok {
@@ -89,9 +129,11 @@ func assetFromMap(m map[string]any) (Asset, error) {
 	return a, nil
 }
 
+// pick returns the first of keys present with a value that is not null
+// or "".
 func pick(m map[string]any, keys ...string) any {
 	for _, k := range keys {
-		if v, ok := m[k]; ok {
+		if v, ok := m[k]; ok && v != nil && v != "" {
 			return v
 		}
 	}
@@ -169,7 +211,7 @@ func (mp *mapper) resources() []collectors.LiveResource {
 		if region == "" {
 			region = lastSeg(firstStr(a.Data, "location", "zone", "region"))
 		}
-		if a.Data != nil {
+		if a.Data != nil || a.Exists {
 			r := model.Resource{ID: id, Type: a.AssetType, Provider: "google", Account: account, Region: region, Source: mp.source}
 			if known {
 				r.Type = row.Terraform
@@ -179,6 +221,9 @@ func (mp *mapper) resources() []collectors.LiveResource {
 				}
 			}
 			r.Tags = labelsOf(a.Data)
+			if r.Tags == nil && len(a.Labels) > 0 {
+				r.Tags = a.Labels
+			}
 			out = append(out, collectors.LiveResource{Resource: r, Partial: true})
 		}
 		if a.IAMPolicy != nil && known {

@@ -30,8 +30,8 @@ func TestCorpusPolicyLibraryAssets(t *testing.T) {
 	var ie *collectors.InputError
 	require.ErrorAs(t, errs[0], &ie)
 	require.Contains(t, ie.Location, filepath.Join("gke_container_optimized_os", "assets", "data.json"))
-	require.Contains(t, ie.Place, "offset ")
-	require.Contains(t, ie.Error(), "after the asset array")
+	require.Equal(t, "line 409", ie.Place)
+	require.Contains(t, ie.Error(), `unexpected "]" outside an array`)
 
 	// 424 assets in 114 files; the malformed file's assets before the error
 	// are kept too. Resource and IAM views both count.
@@ -143,10 +143,10 @@ func TestDecodeAssetsBadInput(t *testing.T) {
 		err string
 	}{
 		"empty":            {in: "  \n", n: 0},
-		"trailing bracket": {in: `[{"name":"a","asset_type":"x/Y"}]` + "\n]", n: 1, err: "after the asset array"},
-		"truncated line":   {in: `{"name":"a","assetType":"x/Y"}` + "\n" + `{"name":"b",`, n: 1, err: "decoding assets"},
-		"scalar":           {in: `42`, n: 0, err: "should start"},
-		"not an asset":     {in: `{"name":"a","assetType":"x/Y"}{"foo":1}{"name":"c","assetType":"x/Y"}`, n: 2, err: "asset 2: asset without name"},
+		"trailing bracket": {in: `[{"name":"a","asset_type":"x/Y"}]` + "\n]", n: 1, err: `line 2: asset unexpected "]" outside an array`},
+		"truncated line":   {in: `{"name":"a","assetType":"x/Y"}` + "\n" + `{"name":"b",`, n: 1, err: "line 2: asset incomplete"},
+		"scalar":           {in: `42`, n: 0, err: "line 1: item 1: a number where an asset object should be"},
+		"not an asset":     {in: `{"name":"a","assetType":"x/Y"}{"foo":1}{"name":"c","assetType":"x/Y"}`, n: 2, err: "line 1: item 2: asset without name"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -1,13 +1,14 @@
 package gcpasset
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -55,16 +56,26 @@ func (s *FileSource) Inventory(ctx context.Context) (collectors.Inventory, []err
 	mp := newMapper(s.name)
 	var errs []error
 	readOne := func(loc string, r io.Reader) {
-		n, err := DecodeAssets(r, func(a Asset) { mp.add(a) })
-		if err != nil {
-			errs = append(errs, &collectors.InputError{Source: s.name, Location: loc, Place: placeOf(err, n), Err: err})
+		_, err := DecodeAssets(r, func(a Asset) { mp.add(a) })
+		var de *DecodeError
+		if errors.As(err, &de) {
+			for _, re := range de.Records {
+				var x *recordError
+				if errors.As(re, &x) {
+					errs = append(errs, &collectors.InputError{Source: s.name, Location: loc, Place: x.place, Err: x.err})
+				} else {
+					errs = append(errs, &collectors.InputError{Source: s.name, Location: loc, Err: re})
+				}
+			}
+		} else if err != nil {
+			errs = append(errs, &collectors.InputError{Source: s.name, Location: loc, Err: err})
 		}
 	}
 	if s.cfg.Bucket != "" {
 		errs = append(errs, s.readGCS(ctx, readOne)...)
 	}
 	if len(s.cfg.Paths) > 0 {
-		files, perrs := fileinput.Expand(s.cfg.BaseDir, s.cfg.Paths, fileinput.Options{DirPattern: "**/*.json"})
+		files, perrs := expandExports(s.cfg.BaseDir, s.cfg.Paths)
 		for _, e := range perrs {
 			errs = append(errs, &collectors.InputError{Source: s.name, Location: e.Error(), Err: e})
 		}
@@ -87,7 +98,9 @@ func (s *FileSource) Inventory(ctx context.Context) (collectors.Inventory, []err
 	if len(types) == 0 {
 		seen := map[string]bool{}
 		for _, a := range mp.assets {
-			if !seen[a.AssetType] {
+			// An IAM-only (or org-policy, access-policy) export says
+			// nothing of which resources exist: it covers no type.
+			if (a.Data != nil || a.Exists) && !seen[a.AssetType] {
 				seen[a.AssetType] = true
 				types = append(types, a.AssetType)
 			}
@@ -105,6 +118,58 @@ func (s *FileSource) Inventory(ctx context.Context) (collectors.Inventory, []err
 		}
 	}
 	return collectors.Inventory{Source: s.name, Resources: res, Coverage: coverage(types, projects)}, errs
+}
+
+// expandExports resolves the configured paths. A directory means the
+// export files below it: *.json, *.jsonl, *.ndjson, *.txt, and the shards
+// of a per-asset-type export (<prefix>/<asset type>/<shard number>, files
+// named by a number alone); files and globs are taken as named.
+func expandExports(base string, paths []string) ([]string, []error) {
+	var dirs, rest []string
+	for _, p := range paths {
+		full := p
+		if !filepath.IsAbs(full) && base != "" {
+			full = filepath.Join(base, full)
+		}
+		if fi, err := os.Stat(full); err == nil && fi.IsDir() {
+			dirs = append(dirs, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	files, errs := fileinput.Expand(base, rest, fileinput.Options{})
+	if len(dirs) > 0 {
+		all, derrs := fileinput.Expand(base, dirs, fileinput.Options{DirPattern: "*"})
+		found := 0
+		for _, f := range all {
+			if exportName(filepath.Base(f)) {
+				files = append(files, f)
+				found++
+			}
+		}
+		errs = append(errs, derrs...)
+		if found == 0 && len(derrs) == 0 {
+			errs = append(errs, fmt.Errorf("%s: no export files (*.json, *.jsonl, *.ndjson, *.txt or numbered shards) in the directory", strings.Join(dirs, ", ")))
+		}
+	}
+	return files, errs
+}
+
+// exportName reports whether a file found in a directory is an export.
+func exportName(name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json", ".jsonl", ".ndjson", ".txt":
+		return true
+	}
+	for _, c := range name {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return name != ""
 }
 
 func (s *FileSource) readGCS(ctx context.Context, readOne func(string, io.Reader)) []error {
@@ -138,102 +203,108 @@ func (s *FileSource) readGCS(ctx context.Context, readOne func(string, io.Reader
 	return errs
 }
 
-// offsetError carries the byte offset of a decoding error.
-type offsetError struct {
-	off int64
-	err error
+// maxRecordBytes bounds one asset (a line, or one pretty-printed object).
+const maxRecordBytes = 64 << 20
+
+// recordError is a bad record: its place (lines) and the cause.
+type recordError struct {
+	place string
+	err   error
 }
 
-func (e *offsetError) Error() string { return e.err.Error() }
-func (e *offsetError) Unwrap() error { return e.err }
+func (e *recordError) Error() string { return e.place + ": " + e.err.Error() }
+func (e *recordError) Unwrap() error { return e.err }
 
-func placeOf(err error, n int) string {
-	var oe *offsetError
-	if errors.As(err, &oe) {
-		return fmt.Sprintf("offset %d (after %d assets)", oe.off, n)
+// DecodeError lists the bad records of one file; the others were read.
+type DecodeError struct {
+	Records []error // each a *recordError naming its lines
+}
+
+func (e *DecodeError) Error() string {
+	s := e.Records[0].Error()
+	if len(e.Records) > 1 {
+		s += fmt.Sprintf(" (and %d more bad records)", len(e.Records)-1)
 	}
-	return fmt.Sprintf("asset %d", n+1)
+	return s
 }
 
-// DecodeAssets streams assets from r: one per line, a JSON array, or
-// concatenated objects. It calls fn for each and returns how many it
-// decoded; it stops at the first syntax error (an error carrying the byte
-// offset), keeping what came before. Objects that are not assets (no name
-// or asset type) are skipped and reported after the rest was read.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// DecodeAssets streams assets from r: one per line (what ExportAssets
+// writes), a JSON array (pretty-printed or not, what `gcloud asset list
+// --format=json` prints), or concatenated, pretty-printed objects. It calls
+// fn for each asset and returns how many it decoded. A bad record (a line
+// cut short, malformed JSON, an object that is not an asset) costs only
+// itself: reading goes on, and the error returned (a *DecodeError) names
+// the lines of every bad record.
 func DecodeAssets(r io.Reader, fn func(Asset)) (int, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	first := byte(0)
+	rr := fileinput.NewRecordReader(r, maxRecordBytes)
+	n := 0
+	var bad []error
+	fail := func(place string, err error) {
+		bad = append(bad, &recordError{place: place, err: err})
+	}
 	for {
-		b, err := br.ReadByte()
+		rec, err := rr.Next()
 		if errors.Is(err, io.EOF) {
-			return 0, nil // empty file: no assets
+			break
 		}
 		if err != nil {
-			return 0, fmt.Errorf("reading assets: %w", err)
+			fail(fmt.Sprintf("after line %d", rr.Line()), fmt.Errorf("reading assets: %w", err))
+			break
 		}
-		if b == ' ' || b == '\n' || b == '\r' || b == '\t' {
+		if rec.Problem != "" {
+			fail(rec.Place(), fmt.Errorf("asset %s", rec.Problem))
 			continue
 		}
-		first = b
-		_ = br.UnreadByte()
-		break
-	}
-	dec := json.NewDecoder(br)
-	dec.UseNumber()
-	n := 0
-	var bad error
-	one := func() error {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			return err
-		}
-		a, err := assetFromMap(m)
+		vals, err := fileinput.SplitValues(rec.Data)
 		if err != nil {
-			if bad == nil {
-				bad = fmt.Errorf("asset %d: %w", n+1, err)
-			}
-			return nil
+			fail(rec.Place(), fmt.Errorf("decoding assets: %w", err))
 		}
-		n++
-		fn(a)
-		return nil
+		k := 0
+		for _, raw := range vals {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				fail(rec.Place(), fmt.Errorf("decoding assets: %w", err))
+				continue
+			}
+			items := []any{v}
+			if arr, ok := v.([]any); ok {
+				items = arr
+			}
+			for _, it := range items {
+				k++
+				m, ok := it.(map[string]any)
+				if !ok {
+					fail(rec.Place(), fmt.Errorf("item %d: %s where an asset object should be", k, jsonKind(it)))
+					continue
+				}
+				a, err := assetFromMap(m)
+				if err != nil {
+					fail(rec.Place(), fmt.Errorf("item %d: %w", k, err))
+					continue
+				}
+				n++
+				fn(a)
+			}
+		}
 	}
-	wrap := func(err error) error {
-		return &offsetError{off: dec.InputOffset(), err: fmt.Errorf("decoding assets: %w", err)}
+	if len(bad) > 0 {
+		return n, &DecodeError{Records: bad}
 	}
-	switch first {
-	case '[':
-		if _, err := dec.Token(); err != nil {
-			return n, wrap(err)
-		}
-		for dec.More() {
-			if err := one(); err != nil {
-				return n, wrap(err)
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return n, wrap(err)
-		}
-		if t, err := dec.Token(); !errors.Is(err, io.EOF) {
-			if err == nil {
-				err = fmt.Errorf("unexpected %v after the asset array", t)
-			} else {
-				err = fmt.Errorf("after the asset array: %w", err)
-			}
-			return n, wrap(err)
-		}
-	case '{':
-		for {
-			err := one()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return n, wrap(err)
-			}
-		}
-	default:
-		return 0, wrap(fmt.Errorf("unexpected %q where an asset object or array should start", first))
-	}
-	return n, bad
+	return n, nil
 }

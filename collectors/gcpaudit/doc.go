@@ -48,8 +48,16 @@
 //
 // Entries that are not audit logs (jsonPayload, textPayload, other proto
 // types) return ErrNotAuditLog and are skipped; malformed JSON and entries
-// without protoPayload are errors naming the file and line; entries with
-// missing or mistyped fields give best-effort events. Accepted variants:
-// protoPayload.at_sign_type for @type, lower-cased top-level keys,
-// callerIP for callerIp, AuditLog fields nested under metadata.
+// without protoPayload are errors naming the file and line(s) and cost only
+// that entry (a line cut short is told apart from the next entry by its
+// unbalanced braces); entries with missing or mistyped fields give
+// best-effort events. Export files may hold one entry per line (sinks),
+// pretty-printed entries one after the other, or a JSON array
+// (`gcloud logging read --format=json`). Accepted variants:
+// protoPayload.at_sign_type for @type, keys in any case and with or
+// without underscores (insertid, callerIP, principal_email), AuditLog
+// fields nested under metadata, BigQuery sink rows (protopayload_auditlog,
+// requestJson, "... UTC" timestamps), full resource names
+// (//service/...) in resourceName, principalSubject written as an IAM
+// member (user:..., serviceAccount:...).
 package gcpaudit

@@ -1,7 +1,6 @@
 package gcpaudit
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -321,46 +320,71 @@ func (s *FilesSource) listDir(lg, after string) ([]object, error) {
 	return out, nil
 }
 
-// readObject streams one file. Bad lines are returned as errors; err is
-// set when the file itself could not be read.
+// readObject streams one file. Bad records are returned as errors; err is
+// set when the file itself could not be read. Files hold one LogEntry per
+// line (what a sink writes); entries pretty-printed one after the other or
+// in a JSON array (`gcloud logging read --format=json`) are read too.
 func (s *FilesSource) readObject(ctx context.Context, o object) (evs []model.Event, lineErrs []error, err error) {
 	rc, err := o.open(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening export file: %w", err)
 	}
 	defer rc.Close()
-	lr := fileinput.NewLineReader(fileinput.DecodedReader(rc), maxLineBytes)
+	rr := fileinput.NewRecordReader(fileinput.DecodedReader(rc), maxLineBytes)
 	skipped := 0
 	for {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
-		line, tooLong, rerr := lr.Next()
+		rec, rerr := rr.Next()
 		if errors.Is(rerr, io.EOF) {
 			break
 		}
 		if rerr != nil {
-			return nil, nil, fmt.Errorf("reading export file after line %d: %w", lr.Line(), rerr)
+			return nil, nil, fmt.Errorf("reading export file after line %d: %w", rr.Line(), rerr)
 		}
-		place := fmt.Sprintf("line %d", lr.Line())
-		if tooLong {
-			lineErrs = append(lineErrs, &collectors.InputError{Source: s.name, Location: o.loc, Place: place,
-				Err: fmt.Errorf("line longer than %d bytes", maxLineBytes)})
+		bad := func(place string, err error) {
+			lineErrs = append(lineErrs, &collectors.InputError{Source: s.name, Location: o.loc, Place: place, Err: err})
+		}
+		if rec.Problem != "" {
+			bad(rec.Place(), fmt.Errorf("LogEntry %s", rec.Problem))
 			continue
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
+		vals, verr := fileinput.SplitValues(rec.Data)
+		if verr != nil {
+			bad(rec.Place(), fmt.Errorf("decoding LogEntry JSON: %w", verr))
 		}
-		ev, perr := ParseEntry(line)
-		if errors.Is(perr, ErrNotAuditLog) {
-			skipped++
-			continue
+		var entries []json.RawMessage
+		isArray := len(vals) > 1
+		for _, v := range vals {
+			if len(v) > 0 && v[0] == '[' {
+				isArray = true
+				var arr []json.RawMessage
+				if err := json.Unmarshal(v, &arr); err != nil {
+					bad(rec.Place(), fmt.Errorf("decoding array of LogEntry JSON: %w", err))
+					continue
+				}
+				entries = append(entries, arr...)
+				continue
+			}
+			entries = append(entries, v)
 		}
-		if perr != nil {
-			lineErrs = append(lineErrs, &collectors.InputError{Source: s.name, Location: o.loc, Place: place, Err: perr})
-			continue
+		for i, e := range entries {
+			ev, perr := ParseEntry(e)
+			if errors.Is(perr, ErrNotAuditLog) {
+				skipped++
+				continue
+			}
+			if perr != nil {
+				place := rec.Place()
+				if isArray {
+					place += fmt.Sprintf(", entry %d", i+1)
+				}
+				bad(place, perr)
+				continue
+			}
+			evs = append(evs, ev)
 		}
-		evs = append(evs, ev)
 	}
 	if skipped > 0 {
 		s.log.Debug("skipped non-audit log entries", "source", s.name, "file", path.Base(o.name), "entries", skipped)

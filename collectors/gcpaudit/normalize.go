@@ -58,6 +58,21 @@ func ParseEntry(raw []byte) (model.Event, error) {
 func normalize(m map[string]any, raw []byte) (model.Event, error) {
 	pp, ok := get(m, "protoPayload").(map[string]any)
 	if !ok {
+		// A row of a BigQuery sink table exported as JSON: the AuditLog
+		// is protopayload_auditlog, its request a JSON string.
+		if bq, isBQ := get(m, "protopayload_auditlog").(map[string]any); isBQ {
+			pp, ok = maps.Clone(bq), true
+			if get(pp, "request") == nil {
+				if rj := str(get(pp, "requestJson")); rj != "" {
+					var req map[string]any
+					if json.Unmarshal([]byte(rj), &req) == nil {
+						pp["request"] = req
+					}
+				}
+			}
+		}
+	}
+	if !ok {
 		if get(m, "jsonPayload") != nil || get(m, "textPayload") != nil {
 			return model.Event{}, fmt.Errorf("%w: jsonPayload/textPayload entry", ErrNotAuditLog)
 		}
@@ -116,7 +131,14 @@ func normalize(m map[string]any, raw []byte) (model.Event, error) {
 	}
 	ev.Region = regionOf(pp, labels)
 
-	if ids, _, _, _ := identity.GCPEventResources(ev.Service, method, str(get(pp, "resourceName")), labels); len(ids) > 0 {
+	rsvc, rname := ev.Service, str(get(pp, "resourceName"))
+	if host, rest, ok := fullResourceName(rname); ok {
+		// Some services log the full resource name
+		// (//compute.googleapis.com/projects/...): the table takes the
+		// relative name and the service that owns it.
+		rsvc, rname = host, rest
+	}
+	if ids, _, _, _ := identity.GCPEventResources(rsvc, method, rname, labels); len(ids) > 0 {
 		ev.Resources = ids
 	}
 
@@ -242,9 +264,10 @@ func OperationID(ev model.Event) string {
 	return s
 }
 
-// get returns m[key], matching the key case-insensitively when it is not
-// present as written (Panther lower-cases top-level keys; some exports
-// write callerIP for callerIp).
+// get returns m[key], matching the key case-insensitively and ignoring
+// underscores when it is not present as written (Panther lower-cases
+// top-level keys; some exports write callerIP for callerIp, others the
+// proto field names: insert_id, principal_email).
 func get(v any, key string) any {
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -254,11 +277,58 @@ func get(v any, key string) any {
 		return x
 	}
 	for k, x := range m {
-		if strings.EqualFold(k, key) {
+		if looseKeyEqual(k, key) {
 			return x
 		}
 	}
 	return nil
+}
+
+// looseKeyEqual compares keys case-insensitively, ignoring underscores.
+func looseKeyEqual(a, b string) bool {
+	if strings.EqualFold(a, b) {
+		return true
+	}
+	if strings.IndexByte(a, '_') < 0 && strings.IndexByte(b, '_') < 0 {
+		return false
+	}
+	i, j := 0, 0
+	for {
+		for i < len(a) && a[i] == '_' {
+			i++
+		}
+		for j < len(b) && b[j] == '_' {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		x, y := a[i], b[j]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+		i++
+		j++
+	}
+}
+
+// fullResourceName splits "//host/rest" into host and rest.
+func fullResourceName(name string) (host, rest string, ok bool) {
+	after, found := strings.CutPrefix(name, "//")
+	if !found {
+		return "", "", false
+	}
+	host, rest, found = strings.Cut(after, "/")
+	if !found || host == "" || rest == "" {
+		return "", "", false
+	}
+	return host, rest, true
 }
 
 func get1(v any, key string) map[string]any {
@@ -301,6 +371,8 @@ var timeLayouts = []string{
 // ParseTime reads a LogEntry timestamp; zone-less forms are UTC.
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	// BigQuery writes TIMESTAMP columns as "2024-02-02 09:44:26.029835 UTC".
+	s = strings.TrimSuffix(s, " UTC")
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), nil
@@ -357,14 +429,14 @@ func principalOf(ai map[string]any) model.Principal {
 	var p model.Principal
 	p.ID = str(get(ai, "principalEmail"))
 	if p.ID == "" {
-		p.ID = str(get(ai, "principalSubject"))
+		p.ID = subjectEmail(str(get(ai, "principalSubject")))
 	}
 	var chain []string
 	if dl, ok := get(ai, "serviceAccountDelegationInfo").([]any); ok {
 		for _, d := range dl {
 			e := str(get(get1(d, "firstPartyPrincipal"), "principalEmail"))
 			if e == "" {
-				e = str(get(d, "principalSubject"))
+				e = subjectEmail(str(get(d, "principalSubject")))
 			}
 			if e == "" {
 				if tp := get1(d, "thirdPartyPrincipal"); tp != nil {
@@ -392,6 +464,18 @@ func principalOf(ai map[string]any) model.Principal {
 		p.Person = p.ID
 	}
 	return p
+}
+
+// subjectEmail returns the email of a principalSubject written as an IAM
+// member ("user:alice@example.com", "serviceAccount:sa@p.iam.gserviceaccount.com"),
+// other subjects (principal://...) as they are.
+func subjectEmail(s string) string {
+	for _, p := range []string{"user:", "serviceAccount:"} {
+		if e, ok := strings.CutPrefix(s, p); ok && strings.Contains(e, "@") {
+			return e
+		}
+	}
+	return s
 }
 
 // PrincipalType classifies an audit principal: serviceAccount for
