@@ -123,7 +123,7 @@ func (s *Source) query(ctx context.Context) ([]unit, []error) {
 		if err != nil {
 			return nil, []error{&collectors.InputError{Source: s.name, Location: "aggregator " + api.Aggregator, Err: err}}
 		}
-		for _, t := range types {
+		for i, t := range types {
 			items := s.selectAll(ctx, t, func(ctx context.Context, token *string) ([]string, *string, error) {
 				out, err := c.SelectAggregateResourceConfig(ctx, &configservice.SelectAggregateResourceConfigInput{
 					ConfigurationAggregatorName: aws.String(api.Aggregator),
@@ -137,10 +137,12 @@ func (s *Source) query(ctx context.Context) ([]unit, []error) {
 				return out.Results, out.NextToken, nil
 			}, "aggregator "+api.Aggregator)
 			errs = append(errs, items.errs...)
+			units = append(units, items.unit(""))
 			if items.fatal {
+				// The types not queried are not covered either.
+				units = append(units, unit{incomplete: true, failedTypes: types[i+1:]})
 				break
 			}
-			units = append(units, unit{items: items.items})
 		}
 	} else {
 		regions := api.Regions
@@ -151,9 +153,10 @@ func (s *Source) query(ctx context.Context) ([]unit, []error) {
 			c, err := s.configClient(ctx, region)
 			if err != nil {
 				errs = append(errs, &collectors.InputError{Source: s.name, Location: "config " + region, Err: err})
+				units = append(units, unit{region: region, incomplete: true, failedTypes: types})
 				continue
 			}
-			for _, t := range types {
+			for i, t := range types {
 				items := s.selectAll(ctx, t, func(ctx context.Context, token *string) ([]string, *string, error) {
 					out, err := c.SelectResourceConfig(ctx, &configservice.SelectResourceConfigInput{
 						Expression: aws.String(Expression(t, api.Accounts, nil)),
@@ -166,10 +169,11 @@ func (s *Source) query(ctx context.Context) ([]unit, []error) {
 					return out.Results, out.NextToken, nil
 				}, "config "+region)
 				errs = append(errs, items.errs...)
+				units = append(units, items.unit(region))
 				if items.fatal {
+					units = append(units, unit{region: region, incomplete: true, failedTypes: types[i+1:]})
 					break
 				}
-				units = append(units, unit{region: region, items: items.items})
 			}
 		}
 	}
@@ -180,15 +184,29 @@ func (s *Source) query(ctx context.Context) ([]unit, []error) {
 }
 
 type selected struct {
+	typ   string
 	items []*Item
 	errs  []error
 	fatal bool // credentials or aggregator problem: later queries would fail alike
+	// failed: a page could not be read, or a result lost its resource; the
+	// type's enumeration is incomplete.
+	failed bool
+}
+
+// unit is the outcome of one type's query. A failed query keeps the items
+// it read (for comparison) but its type is not covered, in any region.
+func (s selected) unit(region string) unit {
+	u := unit{region: region, items: s.items}
+	if s.failed {
+		u.failedTypes = []string{s.typ}
+	}
+	return u
 }
 
 type pageFunc func(ctx context.Context, token *string) ([]string, *string, error)
 
 func (s *Source) selectAll(ctx context.Context, configType string, page pageFunc, loc string) selected {
-	var out selected
+	out := selected{typ: configType}
 	var token *string
 	seenTokens := map[string]bool{}
 	for n := 1; ; n++ {
@@ -196,10 +214,15 @@ func (s *Source) selectAll(ctx context.Context, configType string, page pageFunc
 		if err != nil {
 			out.errs = append(out.errs, &collectors.InputError{Source: s.name, Location: loc, Place: fmt.Sprintf("%s page %d", configType, n), Err: describeAPI(err)})
 			out.fatal = isFatal(err)
+			out.failed = true
 			return out
 		}
 		for i, r := range results {
-			items, errs := Decode(strings.NewReader(r), DecodeOptions{Source: s.name, Location: loc, DefaultType: configType})
+			d := decode(strings.NewReader(r), DecodeOptions{Source: s.name, Location: loc, DefaultType: configType})
+			items, errs := d.items, d.errs
+			if d.incomplete || len(d.lostTypes) > 0 {
+				out.failed = true
+			}
 			for _, e := range errs {
 				var ie *collectors.InputError
 				if errors.As(e, &ie) {
@@ -214,6 +237,7 @@ func (s *Source) selectAll(ctx context.Context, configType string, page pageFunc
 		}
 		if seenTokens[*next] {
 			out.errs = append(out.errs, &collectors.InputError{Source: s.name, Location: loc, Place: fmt.Sprintf("%s page %d", configType, n), Err: errors.New("the service returned a NextToken already used: stopping to avoid a loop")})
+			out.failed = true
 			return out
 		}
 		seenTokens[*next] = true

@@ -37,6 +37,13 @@ func Resources(it *Item, source string) []collectors.LiveResource {
 		region = ""
 	}
 	row, mapped := identity.ByConfig(it.ResourceType)
+	if mapped && row.Terraform == "aws_cloudwatch_log_group" && strings.HasSuffix(it.ARN, ":*") {
+		// The Logs API (and so Config) may end a log group's ARN with ":*";
+		// the AWS provider drops it from the arn attribute.
+		c := *it
+		c.ARN = strings.TrimSuffix(it.ARN, ":*")
+		it = &c
+	}
 	r := model.Resource{Provider: "aws", Account: it.AccountID, Region: region, Source: source}
 	attrs := map[string]any{}
 	if !mapped {
@@ -53,7 +60,7 @@ func Resources(it *Item, source string) []collectors.LiveResource {
 		case row.ARN != "" && strings.HasPrefix(it.ARN, "arn:"):
 			r.ID = it.ARN
 		default:
-			r.ID = row.Canonical(idValue(row, it), region, it.AccountID, partition(it.ARN))
+			r.ID = row.Canonical(idValue(row, it), region, it.AccountID, partition(it.ARN, it.Region))
 		}
 		if conv := converters[row.Terraform]; conv != nil && it.Configuration != nil {
 			conv(it, attrs)
@@ -95,9 +102,21 @@ func liveTags(t map[string]string) map[string]string {
 	return out
 }
 
-func partition(arn string) string {
+// partition is the ARN's partition or, for an item without an ARN, the
+// partition of its region (China and GovCloud are not "aws").
+func partition(arn, region string) string {
 	if p := strings.SplitN(arn, ":", 3); len(p) == 3 && p[0] == "arn" {
 		return p[1]
+	}
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
 	}
 	return ""
 }

@@ -12,26 +12,37 @@
 // field dialect (accountId/arn/configurationItemMD5Hash of the API and rule
 // events, awsAccountId/ARN/configurationStateMd5Hash of snapshot and
 // history files); single items and arrays; change notifications; rule
-// invocation events whose invokingEvent is a JSON string; API answers,
-// also as recorded by boto3's placebo. configuration may be an object or a
-// JSON string; supplementaryConfiguration values holding JSON text (even
-// twice stringified) are decoded.
+// invocation events whose invokingEvent is a JSON string; the same
+// notifications inside an SNS envelope (Message as JSON text) or an
+// EventBridge event (source aws.config, detail); API answers, also as
+// recorded by boto3's placebo. configuration may be an object or a JSON
+// string; supplementaryConfiguration values holding JSON text (even twice
+// stringified) are decoded. An oversized-item notification yields its
+// configurationItemSummary: presence (or deletion) without configuration.
+// A UTF-8 byte order mark or UTF-16 text (PowerShell's ">") is accepted.
 //
 // From a directory or S3, only the newest snapshot of each account and
 // region is read: the file name <account>_Config_<region>_ConfigSnapshot_
 // <YYYYMMDDTHHMMSSZ>_<uuid>.json.gz says which. In S3 the delivery layout
 // [prefix/]AWSLogs/[o-org/]<account>/Config/<region>/YYYY/M/D/ConfigSnapshot/
-// is walked newest day first (month and day are not zero-padded), up to
-// 62 days back; history files are ignored. Files that are not delivered
-// snapshots (exports, single items) are read whole. A document is decoded
-// again only when it changed (local: size and modification time; S3: the
-// object's ETag).
+// is walked newest day first (month and day are not zero-padded), down to
+// 62 days before today: a region without a snapshot that recent is an
+// error naming its folder (snapshot delivery off, or Config stopped
+// there), not stale inventory. History files (<account>_Config_<region>_
+// ConfigHistory_<type>_<start>_<end>_<n>.json.gz) and oversized change
+// notifications (..._ChangeNotification_...) record changes, not the
+// inventory, and are skipped; a local source holding nothing else is an
+// error saying so. Other files (exports, single items) are read whole. A
+// document is decoded again only when it changed (local: size and
+// modification time; S3: the object's ETag).
 //
 // # Mapping
 //
 // The identity table (package identity) maps a Config type to its
 // Terraform type and canonical id: the item's ARN for rows with an ARN
-// template, else model.CanonicalID. NativeID is Terraform's id where
+// template (built from the template, in the region's partition, when the
+// item has none; a log group's ":*" suffix dropped), else
+// model.CanonicalID. NativeID is Terraform's id where
 // Config's differ (IAM roles, users and groups by name, policies by ARN).
 // Types the table does not know keep their Config type and only count for
 // presence (managed or unmanaged). Converted attributes:
@@ -80,7 +91,14 @@
 //
 // Coverage is the types seen in the data (plus Config.Types, plus the
 // API's configured types, which are declared recorded), for the accounts
-// and regions read. The collectors contract has one Coverage per
+// and regions read completely. An incomplete input covers nothing, so the
+// resources it may have failed to list are never reported missing (what it
+// did list is still compared): an unreadable, empty or truncated snapshot
+// (its account and region; Config.Types then count only if every snapshot
+// was read), a query that failed on some page or a result without a
+// resource id (its type, everywhere), the types left unqueried after a
+// fatal error. An item whose configuration cannot be read is kept for
+// presence only, with an error. The collectors contract has one Coverage per
 // inventory, so types and regions combine as a product: if recorders of
 // one source record different types in different regions, declare one
 // source per recorder set-up. Global resources (IAM: awsRegion "global")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,7 +58,9 @@ func (it *Item) NotRecorded() bool { return it.Status == StatusResourceNotRecord
 
 // parseItem normalises one configuration item decoded with UseNumber.
 // defaultType is used when the item has no resourceType (advanced query
-// results selecting only some fields of one type).
+// results selecting only some fields of one type). An item that names its
+// resource but whose configuration cannot be read comes back with the
+// error and a nil Configuration: the resource still counts for presence.
 func parseItem(m map[string]any, defaultType string) (*Item, error) {
 	it := &Item{
 		Version:      firstString(m, "configurationItemVersion", "version"),
@@ -93,6 +96,7 @@ func parseItem(m map[string]any, defaultType string) (*Item, error) {
 			}
 		}
 	}
+	var confErr error
 	switch c := m["configuration"].(type) {
 	case map[string]any:
 		it.Configuration = c
@@ -100,17 +104,16 @@ func parseItem(m map[string]any, defaultType string) (*Item, error) {
 		if strings.TrimSpace(c) != "" && c != "null" {
 			v, err := decodeJSONString(c)
 			if err != nil {
-				return nil, fmt.Errorf("configuration of %s %s is a string that is not a JSON document: %w", it.ResourceType, it.ResourceID, err)
+				confErr = fmt.Errorf("configuration of %s %s is a string that is not a JSON document (kept for presence only): %w", it.ResourceType, it.ResourceID, err)
+			} else if mv, ok := v.(map[string]any); ok {
+				it.Configuration = mv
+			} else {
+				confErr = fmt.Errorf("configuration of %s %s is not a JSON object (kept for presence only)", it.ResourceType, it.ResourceID)
 			}
-			mv, ok := v.(map[string]any)
-			if !ok {
-				return nil, fmt.Errorf("configuration of %s %s is not a JSON object", it.ResourceType, it.ResourceID)
-			}
-			it.Configuration = mv
 		}
 	case nil:
 	default:
-		return nil, fmt.Errorf("configuration of %s %s is a %T, not an object", it.ResourceType, it.ResourceID, c)
+		confErr = fmt.Errorf("configuration of %s %s is a JSON %s, not an object (kept for presence only)", it.ResourceType, it.ResourceID, jsonKind(c))
 	}
 	if sc, ok := m["supplementaryConfiguration"].(map[string]any); ok {
 		it.Supplementary = make(map[string]any, len(sc))
@@ -138,7 +141,7 @@ func parseItem(m map[string]any, defaultType string) (*Item, error) {
 	if len(it.Tags) == 0 && it.Supplementary != nil {
 		it.Tags = tagMap(it.Supplementary["Tags"])
 	}
-	return it, nil
+	return it, confErr
 }
 
 // tagMap reads tags as a map, a list of {key,value} (any capitalisation,
@@ -250,7 +253,7 @@ func parseTime(v any) time.Time {
 		}
 	case json.Number:
 		if f, err := t.Float64(); err == nil {
-			return time.UnixMilli(int64(f * 1000)).UTC()
+			return time.UnixMilli(int64(math.Round(f * 1000))).UTC()
 		}
 	case map[string]any:
 		if t["__class__"] == "datetime" {

@@ -12,6 +12,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/internal/fileinput"
 )
 
 // DecodeOptions name the document being decoded.
@@ -44,6 +45,10 @@ type DecodeOptions struct {
 // per document when the JSON itself is broken (Place: line and column;
 // the items before the break are kept).
 func Decode(r io.Reader, opts DecodeOptions) ([]*Item, []error) {
+	return decodeWith(r, opts, nil)
+}
+
+func decodeWith(r io.Reader, opts DecodeOptions, out **docDecoder) ([]*Item, []error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -53,11 +58,44 @@ func Decode(r io.Reader, opts DecodeOptions) ([]*Item, []error) {
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 64<<10)
 	}
-	d := &docDecoder{opts: opts, lt: &lineTracker{r: br, line: 1}}
+	if bom, _ := br.Peek(3); hasBOM(bom) {
+		// A byte order mark: a CLI answer saved by an editor or by
+		// PowerShell's ">" (UTF-16).
+		br = bufio.NewReaderSize(fileinput.DecodedReader(br), 64<<10)
+	}
+	d := &docDecoder{opts: opts, lt: &lineTracker{r: br, line: 1}, lostTypes: map[string]bool{}}
+	if out != nil {
+		*out = d
+	}
 	d.dec = json.NewDecoder(d.lt)
 	d.dec.UseNumber()
 	d.run()
 	return d.items, d.errs
+}
+
+// decoded is one document's outcome, with what the source needs to know
+// about the resources it may have missed.
+type decoded struct {
+	items []*Item
+	errs  []error
+	// incomplete: the document was not read to its end, or held an item
+	// naming no resource type; any resource may be missing from items.
+	incomplete bool
+	// lostTypes are the types of items that could not be read.
+	lostTypes []string
+}
+
+func decode(r io.Reader, opts DecodeOptions) decoded {
+	var d *docDecoder
+	items, errs := decodeWith(r, opts, &d)
+	out := decoded{items: items, errs: errs}
+	if d == nil {
+		out.incomplete = true
+		return out
+	}
+	out.incomplete = d.incomplete
+	out.lostTypes = sortedKeys(d.lostTypes)
+	return out
 }
 
 type docDecoder struct {
@@ -67,9 +105,27 @@ type docDecoder struct {
 	items []*Item
 	errs  []error
 	found bool // the document held something recognisable
+	// cur names the array element being decoded when the JSON breaks
+	// (configurationItems[7]), so that a syntax error says which item.
+	cur string
+	// incomplete and lostTypes: see decoded.
+	incomplete bool
+	lostTypes  map[string]bool
 }
 
+func hasBOM(b []byte) bool {
+	return bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}) || bytes.HasPrefix(b, []byte{0xFF, 0xFE}) || bytes.HasPrefix(b, []byte{0xFE, 0xFF})
+}
+
+// fail reports a problem that may have cost an unknown resource.
 func (d *docDecoder) fail(place string, err error) {
+	d.incomplete = true
+	d.note(place, err)
+}
+
+// note reports a problem whose cost is known (an item kept for presence
+// only, or lost with its type recorded in lostTypes).
+func (d *docDecoder) note(place string, err error) {
 	d.errs = append(d.errs, &collectors.InputError{Source: d.opts.Source, Location: d.opts.Location, Place: place, Err: err})
 }
 
@@ -88,7 +144,14 @@ func (d *docDecoder) syntax(err error) {
 		err = fmt.Errorf("invalid JSON: %w", err)
 	}
 	line, col := d.lt.position(off)
-	d.fail(fmt.Sprintf("line %d, column %d (offset %d)", line, col, off), err)
+	place := fmt.Sprintf("offset %d", off)
+	if line > 0 {
+		place = fmt.Sprintf("line %d, column %d (offset %d)", line, col, off)
+	}
+	if d.cur != "" {
+		place = d.cur + ", " + place
+	}
+	d.fail(place, err)
 }
 
 func (d *docDecoder) run() {
@@ -133,11 +196,14 @@ func (d *docDecoder) run() {
 func (d *docDecoder) streamArray(prefix, defaultType string) bool {
 	for i := 0; d.dec.More(); i++ {
 		var v any
+		place := fmt.Sprintf("%s[%d]", prefix, i)
+		d.cur = place
 		if err := d.dec.Decode(&v); err != nil {
 			d.syntax(err)
 			return false
 		}
-		d.value(v, fmt.Sprintf("%s[%d]", prefix, i), defaultType)
+		d.cur = ""
+		d.value(v, place, defaultType)
 	}
 	if _, err := d.dec.Token(); err != nil { // ']'
 		d.syntax(err)
@@ -243,9 +309,29 @@ func (d *docDecoder) value(v any, place, defaultType string) {
 		d.value(m["configurationItem"], join(place, "configurationItem"), defaultType)
 	case m["data"] != nil && m["status_code"] != nil:
 		d.value(m["data"], join(place, "data"), defaultType)
+	case m["Type"] == "Notification" && m["Message"] != nil && m["TopicArn"] != nil:
+		// An SNS envelope (as an SQS subscriber or an archive keeps it):
+		// Message is the Config notification, as JSON text.
+		d.found = true
+		d.value(m["Message"], join(place, "Message"), defaultType)
+	case m["source"] == "aws.config" && strings.HasPrefix(scalarString(m["detail-type"]), "Config ") && m["resourceType"] == nil:
+		// An EventBridge event from Config: detail is the notification
+		// ("Config Configuration Item Change"); the other detail types
+		// (compliance, delivery status) hold no item.
+		d.found = true
+		if det, ok := m["detail"].(map[string]any); ok && (det["configurationItem"] != nil || det["configurationItemSummary"] != nil) {
+			d.value(det, join(place, "detail"), defaultType)
+		}
+	case m["configurationItemSummary"] != nil:
+		// OversizedConfigurationItemChangeNotification: the item was too big
+		// for SNS and went to S3 (s3DeliverySummary.s3BucketLocation); the
+		// summary still says the resource exists (or was deleted), which
+		// counts for presence. Its configuration is not known here.
+		d.found = true
+		d.value(m["configurationItemSummary"], join(place, "configurationItemSummary"), defaultType)
 	case m["messageType"] != nil && m["resourceType"] == nil:
-		// ScheduledNotification, OversizedConfigurationItemChangeNotification
-		// without an item, delivery notifications: nothing to read.
+		// ScheduledNotification, delivery and compliance notifications:
+		// nothing to read.
 		d.found = true
 	case !looksLikeItem(m) && defaultType == "":
 		d.found = true
@@ -259,11 +345,22 @@ func (d *docDecoder) value(v any, place, defaultType string) {
 	default:
 		d.found = true
 		it, err := parseItem(m, defaultType)
-		if err != nil {
+		switch {
+		case it != nil:
+			d.items = append(d.items, it)
+			if err != nil {
+				d.note(placeOr(place), err)
+			}
+		case firstString(m, "resourceType") != "" || defaultType != "":
+			t := firstString(m, "resourceType")
+			if t == "" {
+				t = defaultType
+			}
+			d.lostTypes[t] = true
+			d.note(placeOr(place), err)
+		default:
 			d.fail(placeOr(place), err)
-			return
 		}
-		d.items = append(d.items, it)
 	}
 }
 
@@ -364,10 +461,4 @@ func (t *lineTracker) position(off int64) (line, col int) {
 		col = len(seg) + 1
 	}
 	return line, col
-}
-
-// isSnapshotName reports whether a file name looks like a delivered
-// snapshot (or a history file).
-func isSnapshotName(name string) bool {
-	return strings.Contains(name, "_ConfigSnapshot_") || strings.Contains(name, "_ConfigHistory_")
 }

@@ -75,6 +75,7 @@ type Source struct {
 	cfg  Config
 
 	mu      sync.Mutex
+	now     func() time.Time // the clock that dates S3 snapshots (tests)
 	s3      s3state.API
 	configs map[string]ConfigAPI // per region
 	cache   map[string]*docEntry
@@ -83,15 +84,14 @@ type Source struct {
 // docEntry is the outcome of the last decode of one document.
 type docEntry struct {
 	version string // size+mtime or ETag
-	items   []*Item
-	errs    []error
+	decoded
 }
 
 var _ collectors.InventorySource = (*Source)(nil)
 
 // NewSource returns an AWS Config inventory source.
 func NewSource(name string, cfg Config) *Source {
-	return &Source{name: name, cfg: cfg, s3: cfg.S3, configs: map[string]ConfigAPI{}, cache: map[string]*docEntry{}}
+	return &Source{name: name, cfg: cfg, now: time.Now, s3: cfg.S3, configs: map[string]ConfigAPI{}, cache: map[string]*docEntry{}}
 }
 
 // Name is the configured source name.
@@ -101,6 +101,13 @@ func (s *Source) Name() string { return s.name }
 type unit struct {
 	account, region string
 	items           []*Item
+	// incomplete: the unit may lack resources (unreadable or truncated
+	// document, failed query): it counts for no coverage, or a managed
+	// resource it did not list would be reported missing.
+	incomplete bool
+	// failedTypes are types whose enumeration failed (a query, an item
+	// naming its type but no resource): not covered at all.
+	failedTypes []string
 }
 
 // Inventory reads the latest snapshot per account and region (or runs the
@@ -124,33 +131,68 @@ func (s *Source) Inventory(ctx context.Context) (collectors.Inventory, []error) 
 }
 
 // assemble converts the items, keeping the newest item per resource, and
-// computes coverage.
+// computes coverage from the complete units only: an incomplete one
+// (unreadable, truncated, a failed query) must not make the resources it
+// failed to list look missing.
 func (s *Source) assemble(units []unit) collectors.Inventory {
 	inv := collectors.Inventory{Source: s.name, Coverage: collectors.Coverage{Types: map[string]bool{}, Accounts: map[string]bool{}, Regions: map[string]bool{}}}
 	latest := map[string]*Item{}
 	var order []string
-	for _, u := range units {
-		if u.account != "" {
-			inv.Coverage.Accounts[u.account] = true
+	tfName := func(t string) string {
+		if tf := identity.TerraformType(t); tf != "" {
+			return tf
 		}
-		if u.region != "" && u.region != GlobalRegion {
-			inv.Coverage.Regions[u.region] = true
+		return t
+	}
+	failed := map[string]bool{}
+	globalOK := map[string]bool{} // global types a complete unit listed
+	var globalUnsure []string     // global types an incomplete snapshot may hold
+	anyIncomplete := false
+	for _, u := range units {
+		for _, t := range u.failedTypes {
+			failed[tfName(t)] = true
+		}
+		if u.incomplete {
+			anyIncomplete = true
+			if u.account != "" || u.region != "" {
+				// A snapshot covers every recorded type: the global ones it
+				// may have held are unsure unless another snapshot has them.
+				for _, t := range s.cfg.Types {
+					if isGlobalType(identity.ConfigType(t)) || isGlobalType(t) {
+						globalUnsure = append(globalUnsure, tfName(t))
+					}
+				}
+			}
+		} else {
+			if u.account != "" {
+				inv.Coverage.Accounts[u.account] = true
+			}
+			if u.region != "" && u.region != GlobalRegion {
+				inv.Coverage.Regions[u.region] = true
+			}
 		}
 		for _, it := range u.items {
 			if it.NotRecorded() {
 				continue
 			}
-			if it.AccountID != "" {
-				inv.Coverage.Accounts[it.AccountID] = true
+			typ := tfName(it.ResourceType)
+			global := it.Region == GlobalRegion || isGlobalType(it.ResourceType)
+			if u.incomplete {
+				if global {
+					globalUnsure = append(globalUnsure, typ)
+				}
+			} else {
+				if it.AccountID != "" {
+					inv.Coverage.Accounts[it.AccountID] = true
+				}
+				if it.Region != "" && it.Region != GlobalRegion && it.Region != "Not Applicable" {
+					inv.Coverage.Regions[it.Region] = true
+				}
+				inv.Coverage.Types[typ] = true
+				if global {
+					globalOK[typ] = true
+				}
 			}
-			if it.Region != "" && it.Region != GlobalRegion && it.Region != "Not Applicable" {
-				inv.Coverage.Regions[it.Region] = true
-			}
-			typ := it.ResourceType
-			if t := identity.TerraformType(typ); t != "" {
-				typ = t
-			}
-			inv.Coverage.Types[typ] = true
 			k := it.ResourceType + "\x00" + it.AccountID + "\x00" + it.ResourceID
 			if prev, ok := latest[k]; !ok {
 				order = append(order, k)
@@ -160,26 +202,37 @@ func (s *Source) assemble(units []unit) collectors.Inventory {
 			}
 		}
 	}
-	for _, t := range s.cfg.Types {
-		if tf := identity.TerraformType(t); tf != "" {
-			t = tf
+	if !anyIncomplete || s.cfg.API != nil {
+		// Declared types count only when every snapshot was read (a query
+		// failure is precise: its type is in failed).
+		for _, t := range s.cfg.Types {
+			inv.Coverage.Types[tfName(t)] = true
 		}
-		inv.Coverage.Types[t] = true
 	}
 	if s.cfg.API != nil && len(s.cfg.API.Types) > 0 {
 		// Types configured for the queries are declared recorded: covered
 		// even when no resource of theirs exists.
 		for _, t := range QueryTypes(s.cfg.API.Types) {
-			if tf := identity.TerraformType(t); tf != "" {
-				t = tf
-			}
-			inv.Coverage.Types[t] = true
+			inv.Coverage.Types[tfName(t)] = true
 		}
 	}
 	if s.cfg.API != nil {
 		for _, a := range s.cfg.API.Accounts {
 			inv.Coverage.Accounts[a] = true
 		}
+	}
+	for _, t := range globalUnsure {
+		if !globalOK[t] {
+			failed[t] = true
+		}
+	}
+	for t := range failed {
+		delete(inv.Coverage.Types, t)
+	}
+	if anyIncomplete && len(inv.Coverage.Accounts) == 0 && len(inv.Coverage.Regions) == 0 {
+		// Nothing complete to scope the types to: empty maps would mean
+		// "every account and region".
+		inv.Coverage.Types = map[string]bool{}
 	}
 	for _, k := range order {
 		inv.Resources = append(inv.Resources, Resources(latest[k], s.name)...)
@@ -201,26 +254,36 @@ func (s *Source) fromFiles(ctx context.Context) ([]unit, []error) {
 		ts   string
 	}
 	latest := map[[2]string]snap{}
-	var plain []string
+	var plain, changes []string
 	for _, f := range files {
 		base := filepath.Base(f)
 		if !strings.HasSuffix(base, ".json") && !strings.HasSuffix(base, ".json.gz") {
 			continue
 		}
 		if m := snapshotName.FindStringSubmatch(base); m != nil {
-			if m[3] == "ConfigHistory" {
-				continue
-			}
 			k := [2]string{m[1], m[2]}
-			if cur, ok := latest[k]; !ok || m[4] > cur.ts || (m[4] == cur.ts && f > cur.file) {
-				latest[k] = snap{f, m[4]}
+			if cur, ok := latest[k]; !ok || m[3] > cur.ts || (m[3] == cur.ts && f > cur.file) {
+				latest[k] = snap{f, m[3]}
 			}
+			continue
+		}
+		if changeName.MatchString(base) {
+			// History files and oversized change notifications record
+			// changes, not the inventory: reading them would make every
+			// resource they do not mention look absent.
+			changes = append(changes, f)
 			continue
 		}
 		if strings.Contains(base, "ConfigWritabilityCheckFile") {
 			continue
 		}
 		plain = append(plain, f)
+	}
+	if len(latest) == 0 && len(plain) == 0 && len(changes) > 0 {
+		errs = append(errs, &collectors.InputError{Source: s.name, Location: strings.Join(s.cfg.Paths, ", "),
+			Err: fmt.Errorf("found %d configuration history or change notification file(s) (%s) but no configuration snapshot: "+
+				"history files hold changes, not the inventory; turn on periodic snapshot delivery (delivery channel "+
+				"configSnapshotDeliveryProperties.deliveryFrequency) or export the inventory with select-resource-config", len(changes), filepath.Base(changes[0]))})
 	}
 	var units []unit
 	seen := map[string]bool{}
@@ -232,44 +295,52 @@ func (s *Source) fromFiles(ctx context.Context) ([]unit, []error) {
 	for _, k := range keys {
 		f := latest[k].file
 		seen[f] = true
-		items, ferrs := s.readFile(ctx, f)
-		errs = append(errs, ferrs...)
-		units = append(units, unit{account: k[0], region: k[1], items: items})
+		d := s.readFile(ctx, f)
+		errs = append(errs, d.errs...)
+		units = append(units, unit{account: k[0], region: k[1], items: d.items, incomplete: d.incomplete, failedTypes: d.lostTypes})
 	}
 	for _, f := range plain {
 		seen[f] = true
-		items, ferrs := s.readFile(ctx, f)
-		errs = append(errs, ferrs...)
-		units = append(units, unit{items: items})
+		d := s.readFile(ctx, f)
+		errs = append(errs, d.errs...)
+		units = append(units, unit{items: d.items, incomplete: d.incomplete, failedTypes: d.lostTypes})
 	}
 	s.prune(seen)
 	return units, errs
 }
 
 // snapshotName matches <acct>_Config_<region>_ConfigSnapshot_<ts>_<uuid>.json.gz.
-var snapshotName = regexp.MustCompile(`^(\d{12})_Config_([a-z0-9-]+)_(ConfigSnapshot|ConfigHistory)_(\d{8}T\d{6}Z)_`)
+var snapshotName = regexp.MustCompile(`^(\d{12})_Config_([a-z0-9-]+)_ConfigSnapshot_(\d{8}T\d{6}Z)_`)
 
-func (s *Source) readFile(ctx context.Context, file string) ([]*Item, []error) {
+// changeName matches the other files a delivery channel writes: history
+// files (<acct>_Config_<region>_ConfigHistory_<type>_<start>_<end>_<n>.json.gz)
+// and oversized change notifications (..._ChangeNotification_<type>_<id>_...).
+var changeName = regexp.MustCompile(`^\d{12}_Config_[a-z0-9-]+_(ConfigHistory|ChangeNotification)_`)
+
+func (s *Source) readFile(ctx context.Context, file string) decoded {
+	fail := func(err error) decoded {
+		return decoded{errs: []error{&collectors.InputError{Source: s.name, Location: file, Err: err}}, incomplete: true}
+	}
 	fi, err := os.Stat(file)
 	if err != nil {
 		delete(s.cache, file)
-		return nil, []error{&collectors.InputError{Source: s.name, Location: file, Err: fmt.Errorf("reading Config file: %w", err)}}
+		return fail(fmt.Errorf("reading Config file: %w", err))
 	}
 	ver := strconv.FormatInt(fi.Size(), 10) + "@" + fi.ModTime().UTC().Format(time.RFC3339Nano)
 	if e := s.cache[file]; e != nil && e.version == ver {
-		return e.items, e.errs
+		return e.decoded
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, []error{&collectors.InputError{Source: s.name, Location: file, Err: fmt.Errorf("reading Config file: %w", err)}}
+		return fail(fmt.Errorf("reading Config file: %w", err))
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, []error{&collectors.InputError{Source: s.name, Location: file, Err: fmt.Errorf("opening Config file: %w", err)}}
+		return fail(fmt.Errorf("opening Config file: %w", err))
 	}
 	defer f.Close()
-	items, errs := Decode(f, DecodeOptions{Source: s.name, Location: file})
-	s.cache[file] = &docEntry{version: ver, items: items, errs: errs}
-	return items, errs
+	d := decode(f, DecodeOptions{Source: s.name, Location: file})
+	s.cache[file] = &docEntry{version: ver, decoded: d}
+	return d
 }
 
 func (s *Source) prune(seen map[string]bool) {
@@ -307,6 +378,8 @@ func (s *Source) fromS3(ctx context.Context) ([]unit, []error) {
 		return nil, []error{&collectors.InputError{Source: s.name, Location: loc, Err: err}}
 	}
 	w := &s3Walker{api: api, bucket: s.cfg.Bucket}
+	now := s.now().UTC()
+	cutoff := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -maxDaysBack)
 	var errs []error
 	var units []unit
 	seen := map[string]bool{}
@@ -337,18 +410,25 @@ func (s *Source) fromS3(ctx context.Context) ([]unit, []error) {
 			continue
 		}
 		for _, region := range regions {
-			key, etag, err := w.latestSnapshot(ctx, ad+"Config/"+region+"/")
+			key, etag, err := w.latestSnapshot(ctx, ad+"Config/"+region+"/", cutoff)
 			if err != nil {
 				errs = append(errs, s.s3Err(ad+"Config/"+region+"/", "finding the latest snapshot", err))
 				continue
 			}
 			if key == "" {
+				// Config delivered something here (history files, an old
+				// snapshot) but no recent snapshot: the region is not
+				// covered, and the user should know why.
+				errs = append(errs, s.s3Err(ad+"Config/"+region+"/", "finding the latest snapshot",
+					fmt.Errorf("no configuration snapshot delivered in the %d days before %s, so account %s in %s is not inventoried: "+
+						"turn on periodic snapshot delivery (delivery channel configSnapshotDeliveryProperties.deliveryFrequency); "+
+						"history files hold changes only", maxDaysBack, now.Format("2006-01-02"), acct, region)))
 				continue
 			}
 			seen[key] = true
-			items, ierrs := s.readS3(ctx, api, key, etag)
-			errs = append(errs, ierrs...)
-			units = append(units, unit{account: acct, region: region, items: items})
+			d := s.readS3(ctx, api, key, etag)
+			errs = append(errs, d.errs...)
+			units = append(units, unit{account: acct, region: region, items: d.items, incomplete: d.incomplete, failedTypes: d.lostTypes})
 		}
 	}
 	s.prune(seen)
@@ -359,22 +439,28 @@ func (s *Source) s3Err(key, doing string, err error) error {
 	return &collectors.InputError{Source: s.name, Location: s3state.URL(s.cfg.Bucket, key), Err: fmt.Errorf("%s: %w", doing, err)}
 }
 
-func (s *Source) readS3(ctx context.Context, api s3state.API, key, etag string) ([]*Item, []error) {
+func (s *Source) readS3(ctx context.Context, api s3state.API, key, etag string) decoded {
 	if e := s.cache[key]; e != nil && etag != "" && e.version == etag {
-		return e.items, e.errs
+		return e.decoded
 	}
 	loc := s3state.URL(s.cfg.Bucket, key)
 	resp, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 	if err != nil {
-		return nil, []error{&collectors.InputError{Source: s.name, Location: loc, Err: fmt.Errorf("reading snapshot (GetObject): %w", err)}}
+		return decoded{errs: []error{&collectors.InputError{Source: s.name, Location: loc, Err: fmt.Errorf("reading snapshot (GetObject): %w", err)}}, incomplete: true}
 	}
 	defer resp.Body.Close()
-	items, errs := Decode(resp.Body, DecodeOptions{Source: s.name, Location: loc})
+	d := decode(resp.Body, DecodeOptions{Source: s.name, Location: loc})
 	if v := aws.ToString(resp.ETag); v != "" {
 		etag = v
 	}
-	s.cache[key] = &docEntry{version: etag, items: items, errs: errs}
-	return items, errs
+	if !d.incomplete {
+		// An incomplete read may be a dropped connection, not the object:
+		// the next cycle downloads it again.
+		s.cache[key] = &docEntry{version: etag, decoded: d}
+	} else {
+		delete(s.cache, key)
+	}
+	return d
 }
 
 // s3Walker lists "folders" with a delimiter.
@@ -399,29 +485,39 @@ func (w *s3Walker) dirs(ctx context.Context, prefix string) ([]string, error) {
 	return out, nil
 }
 
-// maxDaysBack bounds how many day folders are searched for a snapshot.
+// maxDaysBack bounds how old (in days) the newest snapshot of a region may
+// be: an older one describes a region Config no longer snapshots.
 const maxDaysBack = 62
 
-// latestSnapshot walks YYYY/M/D folders (not zero-padded) newest first and
-// returns the newest ConfigSnapshot object and its ETag.
-func (w *s3Walker) latestSnapshot(ctx context.Context, regionDir string) (string, string, error) {
-	days := 0
+// latestSnapshot walks YYYY/M/D folders (not zero-padded) newest first,
+// down to the day cutoff, and returns the newest ConfigSnapshot object and
+// its ETag ("" when there is none).
+func (w *s3Walker) latestSnapshot(ctx context.Context, regionDir string, cutoff time.Time) (string, string, error) {
 	years, err := w.dirs(ctx, regionDir)
 	if err != nil {
 		return "", "", err
 	}
 	for _, y := range numericDesc(years) {
+		yi, _ := strconv.Atoi(y)
+		if yi < cutoff.Year() {
+			return "", "", nil
+		}
 		months, err := w.dirs(ctx, regionDir+y+"/")
 		if err != nil {
 			return "", "", err
 		}
 		for _, m := range numericDesc(months) {
+			mi, _ := strconv.Atoi(m)
+			if yi == cutoff.Year() && mi < int(cutoff.Month()) {
+				break
+			}
 			ds, err := w.dirs(ctx, regionDir+y+"/"+m+"/")
 			if err != nil {
 				return "", "", err
 			}
 			for _, d := range numericDesc(ds) {
-				if days++; days > maxDaysBack {
+				di, _ := strconv.Atoi(d)
+				if time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC).Before(cutoff) {
 					return "", "", nil
 				}
 				dir := regionDir + y + "/" + m + "/" + d + "/ConfigSnapshot/"
@@ -435,11 +531,11 @@ func (w *s3Walker) latestSnapshot(ctx context.Context, regionDir string) (string
 					for _, o := range page.Contents {
 						k := aws.ToString(o.Key)
 						m := snapshotName.FindStringSubmatch(filepath.Base(k))
-						if m == nil || m[3] != "ConfigSnapshot" {
+						if m == nil {
 							continue
 						}
-						if m[4] > bestTS || (m[4] == bestTS && k > best) {
-							best, bestTS, etag = k, m[4], aws.ToString(o.ETag)
+						if m[3] > bestTS || (m[3] == bestTS && k > best) {
+							best, bestTS, etag = k, m[3], aws.ToString(o.ETag)
 						}
 					}
 				}

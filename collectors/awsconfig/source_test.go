@@ -169,6 +169,7 @@ func TestS3Snapshots(t *testing.T) {
 	srv.Put("cfg-bucket", "org/AWSLogs/"+acct+"/Config/ConfigWritabilityCheckFile", []byte("x"), "")
 
 	src := awsconfig.NewSource("cfg", awsconfig.Config{Bucket: "cfg-bucket", Prefix: "org", Client: clientConfig(srv.URL)})
+	awsconfig.SetNow(src, func() time.Time { return time.Date(2026, 10, 2, 12, 0, 0, 0, time.UTC) })
 	inv, errs := src.Inventory(context.Background())
 	require.Empty(t, errs)
 	require.Equal(t, []string{"sg-b/aws_security_group", "sg-new/aws_security_group"}, ids(inv))
@@ -189,6 +190,8 @@ func TestS3Snapshots(t *testing.T) {
 	require.Contains(t, errs[0].Error(), "AccessDenied")
 	require.NotContains(t, errs[0].Error(), plantedSecret)
 	require.Equal(t, []string{"sg-b/aws_security_group"}, ids(inv))
+	require.False(t, inv.Coverage.Covers("aws_security_group", acct, region), "an unread snapshot covers nothing: its resources are not missing")
+	require.True(t, inv.Coverage.Covers("aws_security_group", other, region))
 }
 
 // configServer speaks the Config JSON 1.1 protocol for the advanced queries.
@@ -197,6 +200,7 @@ type configServer struct {
 	mu        sync.Mutex
 	throttle  int // answer this many requests with ThrottlingException
 	deny      bool
+	failPaged bool                // answer every request with a NextToken with InvalidNextTokenException
 	results   map[string][]string // resource type -> result strings
 	requests  []map[string]any
 	targets   []string
@@ -225,6 +229,11 @@ func newConfigServer(t *testing.T) *configServer {
 			cs.throttle--
 			w.WriteHeader(400)
 			fmt.Fprint(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+			return
+		}
+		if tok, _ := in["NextToken"].(string); cs.failPaged && tok != "" {
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"__type":"InvalidNextTokenException","message":"The specified next token is invalid."}`)
 			return
 		}
 		if cs.deny {
@@ -295,7 +304,9 @@ func TestAPISelectResourceConfigPagingAndThrottling(t *testing.T) {
 	require.True(t, errors.As(errs[0], &ie))
 	require.Equal(t, "config "+region, ie.Location)
 	require.Equal(t, "AWS::EC2::SecurityGroup page 1 Results[7]", ie.Place)
-	require.Len(t, inv.Resources, 250)
+	require.Contains(t, ie.Error(), "kept for presence only")
+	require.Len(t, inv.Resources, 251, "the result with a broken configuration still names its resource")
+	require.True(t, inv.Coverage.Covers("aws_security_group", acct, region))
 	require.True(t, inv.Coverage.Covers("aws_s3_bucket", acct, region), "configured types are covered even when empty")
 	require.True(t, inv.Coverage.Covers("aws_iam_role", acct, ""))
 
@@ -349,6 +360,7 @@ func TestAPIAccessDenied(t *testing.T) {
 	})
 	inv, errs := src.Inventory(context.Background())
 	require.Empty(t, inv.Resources)
+	require.Empty(t, inv.Coverage.Types, "nothing was enumerated: nothing may be reported missing")
 	require.Len(t, errs, 1, "the first denial stops the queries of that region")
 	require.Contains(t, errs[0].Error(), "access denied")
 	require.Contains(t, errs[0].Error(), "AccessDeniedException")
