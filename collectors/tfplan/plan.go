@@ -78,6 +78,9 @@ func readPlan(r io.Reader, stack, source string) (planResult, error) {
 		errored    bool
 		entries    []driftEntry
 		entryIdx   []int
+		// keys telling a plan from other Terraform JSON documents
+		planKeys, stateValues, stateVersion, stateKeys bool
+		versionErr                                     error
 	)
 	for dec.More() {
 		kt, err := dec.Token()
@@ -86,19 +89,29 @@ func readPlan(r io.Reader, stack, source string) (planResult, error) {
 		}
 		key, _ := kt.(string)
 		switch key {
+		case "planned_values", "resource_changes", "prior_state", "configuration", "output_changes", "relevant_attributes":
+			planKeys = true
+		case "values":
+			stateValues = true
+		case "version":
+			stateVersion = true
+		case "lineage", "resources":
+			stateKeys = true
+		}
+		switch key {
 		case "format_version":
 			var v any
 			if err := dec.Decode(&v); err != nil {
 				return res, syntaxErr(err)
 			}
-			s, ok := v.(string)
-			if !ok {
-				return res, placed("format_version", fmt.Errorf("format_version is %s, want a string such as \"1.2\": %w", jsonKind(v), ErrUnsupportedVersion))
-			}
-			if err := checkFormatVersion(s); err != nil {
-				return res, placed("format_version", err)
-			}
+			// A version error is reported after the other top-level keys
+			// are seen, so that a document that is no plan at all says so.
 			sawVersion = true
+			if s, ok := v.(string); !ok {
+				versionErr = placed("format_version", fmt.Errorf("format_version is %s, want a string such as \"1.2\": %w", jsonKind(v), ErrUnsupportedVersion))
+			} else if err := checkFormatVersion(s); err != nil {
+				versionErr = placed("format_version", err)
+			}
 		case "errored":
 			var b any
 			if err := dec.Decode(&b); err != nil {
@@ -106,6 +119,14 @@ func readPlan(r io.Reader, stack, source string) (planResult, error) {
 			}
 			errored = b == true
 		case "resource_drift":
+			planKeys = true
+			if versionErr != nil {
+				var s skipValue
+				if err := dec.Decode(&s); err != nil {
+					return res, syntaxErr(err)
+				}
+				continue
+			}
 			t, err := dec.Token()
 			if err != nil {
 				return res, syntaxErr(err)
@@ -150,7 +171,18 @@ func readPlan(r io.Reader, stack, source string) (planResult, error) {
 		return res, syntaxErr(err)
 	}
 	if !sawVersion {
+		if stateVersion && stateKeys {
+			return res, placed("format_version", fmt.Errorf("no format_version: this is a Terraform state file, not a plan's JSON; read it with a tfstate source, or make the plan's JSON with `terraform plan -refresh-only -out=PLANFILE` and `terraform show -json PLANFILE`: %w", ErrUnsupportedVersion))
+		}
 		return res, placed("format_version", fmt.Errorf("no format_version: not the output of `terraform show -json PLANFILE`: %w", ErrUnsupportedVersion))
+	}
+	if stateValues && !planKeys {
+		// `terraform show -json` without a plan file renders the state:
+		// reading it as a plan would report "no drift" for everything.
+		return res, placed("values", errors.New("this is the JSON of a state (`terraform show -json` without a plan file), not of a plan: it holds no drift; give `terraform show -json PLANFILE` of a `terraform plan -refresh-only -out=PLANFILE` plan"))
+	}
+	if versionErr != nil {
+		return planResult{}, versionErr
 	}
 	for k, e := range entries {
 		place := fmt.Sprintf("resource_drift[%d]", entryIdx[k])

@@ -16,6 +16,11 @@
 // Files may be UTF-8 with or without a byte order mark, or UTF-16 LE/BE
 // with one (PowerShell redirection), with LF or CRLF line endings.
 //
+// Other Terraform files are refused with an error saying what they are,
+// rather than read as "no drift": a binary plan file (zip), the JSON of a
+// state (`terraform show -json` without a plan file: "values" and no plan
+// keys), and a state file itself.
+//
 // A plan only speaks about the addresses it lists, so the inventory's
 // Coverage is empty: absence from a plan never means "missing".
 //
@@ -198,6 +203,9 @@ func isUIStream(br *bufio.Reader) (bool, error) {
 	head, err := br.Peek(64 << 10)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return false, fmt.Errorf("reading plan: %w", err)
+	}
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+		return false, placed("offset 0", errors.New("this is a binary plan file (a zip archive), not its JSON: convert it with `terraform show -json PLANFILE > plan.json` (or `tofu show -json`) and read that"))
 	}
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	if len(trimmed) == 0 {

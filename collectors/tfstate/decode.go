@@ -1,6 +1,7 @@
 package tfstate
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/internal/fileinput"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -15,6 +17,17 @@ import (
 // holding nothing but whitespace. The HTTP source treats it as "no state
 // yet", as Terraform's http backend does; a file source reports it.
 var ErrEmptyState = errors.New("empty input: no Terraform state")
+
+// ErrEncryptedState is the cause of the InputError Decode returns for a
+// state encrypted by OpenTofu's state encryption (a JSON envelope holding
+// "encryption_version" and "encrypted_data" instead of the state).
+var ErrEncryptedState = errors.New("the state is encrypted by OpenTofu state encryption")
+
+// ErrNotState is the cause of the InputError Decode returns for a JSON
+// object that is recognisably something other than a state: the JSON
+// rendering of `terraform show -json` (of a plan or of a state), which
+// carries "format_version" instead of "version".
+var ErrNotState = errors.New("not a Terraform state file")
 
 // VersionError is a state whose format version this package does not read.
 type VersionError struct {
@@ -26,7 +39,7 @@ func (e *VersionError) Error() string {
 		return fmt.Sprintf("state format version %d is not supported: driftwarden reads version 4, which Terraform 0.12 and later (and OpenTofu) write; "+
 			"upgrade the state by running a plan and apply with Terraform 0.12 or later", e.Version)
 	}
-	return fmt.Sprintf("state format version %d is not supported: driftwarden reads version 4", e.Version)
+	return fmt.Sprintf("state format version %d is not supported: driftwarden reads version 4 (this state was written by a Terraform or OpenTofu newer than driftwarden)", e.Version)
 }
 
 // DecodeOptions says where a state comes from; it names the stack and
@@ -220,7 +233,35 @@ func (d *decoder) place(err error) string {
 	return strings.Join(parts, ", ")
 }
 
+// skipBOM handles a byte order mark at the start of the input: a UTF-8
+// one is skipped; UTF-16 input (what `terraform state pull > file` writes in
+// Windows PowerShell) is read on through a UTF-8 decoder, so offsets in
+// errors then count bytes of the UTF-8 text.
+func (d *decoder) skipBOM() {
+	s := d.s
+	for s.end-s.pos < 3 && s.fill() {
+	}
+	b := s.buf[s.pos:s.end]
+	switch {
+	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
+		s.pos += 3
+	case len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF):
+		head := bytes.NewReader(append([]byte(nil), b...))
+		var rest io.Reader = s.r
+		if s.rerr != nil {
+			rest = errReader{s.rerr}
+		}
+		*s = scanner{r: fileinput.DecodedReader(io.MultiReader(head, rest)), buf: s.buf}
+	}
+}
+
+// errReader replays a read error (io.EOF included).
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
 func (d *decoder) decode() (*collectors.Stack, error) {
+	d.skipBOM()
 	s := d.s
 	c, err := s.peek()
 	if err != nil {
@@ -242,6 +283,8 @@ func (d *decoder) decode() (*collectors.Stack, error) {
 		Workspace: d.opts.Workspace,
 	}
 	version := int64(-1)
+	var encVersion string
+	var encrypted, rendered bool
 	empty, err := s.enter('}')
 	if err != nil {
 		return nil, err
@@ -279,6 +322,28 @@ func (d *decoder) decode() (*collectors.Stack, error) {
 			if err := d.resources(); err != nil {
 				return nil, err
 			}
+		case "encryption_version":
+			// OpenTofu's encrypted envelope: {"meta":{...},
+			// "encrypted_data":"<base64>","encryption_version":"v0"}.
+			encrypted = true
+			if c, _ := s.peek(); c == '"' {
+				if d.valBuf, err = s.str(d.valBuf[:0]); err != nil {
+					return nil, err
+				}
+				encVersion = string(d.valBuf)
+			} else if _, err := s.value(nil, false); err != nil {
+				return nil, err
+			}
+		case "encrypted_data":
+			encrypted = true
+			if _, err := s.value(nil, false); err != nil {
+				return nil, err
+			}
+		case "format_version":
+			rendered = true
+			if _, err := s.value(nil, false); err != nil {
+				return nil, err
+			}
 		default:
 			if _, err := s.value(nil, false); err != nil {
 				return nil, err
@@ -295,7 +360,17 @@ func (d *decoder) decode() (*collectors.Stack, error) {
 	}
 	if version < 0 {
 		d.errOff = 0
-		return nil, errors.New(`no "version" field: not a Terraform state file`)
+		switch {
+		case encrypted:
+			v := ""
+			if encVersion != "" {
+				v = fmt.Sprintf(" (encryption_version %q)", encVersion)
+			}
+			return nil, fmt.Errorf("%w%s: driftwarden reads unencrypted states only; give it a decrypted copy of the state, or leave this file out of the source's paths", ErrEncryptedState, v)
+		case rendered:
+			return nil, fmt.Errorf(`%w: it has "format_version" and no "version", so it is the output of `+"`terraform show -json`"+` (of a plan or a state), not the state itself; read the .tfstate file or the output of `+"`terraform state pull`"+``, ErrNotState)
+		}
+		return nil, fmt.Errorf(`no "version" field: %w`, ErrNotState)
 	}
 	st.Resources = d.out
 	return st, nil

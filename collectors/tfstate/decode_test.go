@@ -121,6 +121,9 @@ func TestDecodeCorpus(t *testing.T) {
 	for _, g := range []string{
 		"driftctl/pkg/iac/terraform/state/test/*/*.tfstate",
 		"opentofu/internal/states/statefile/testdata/roundtrip/*.tfstate",
+		"opentofu/internal/command/testdata/show-json/*/*.tfstate",
+		"terraform-json/testdata/*/terraform.tfstate",
+		"gcp-tfplan2cai/tfplan2cai/testdata/templates/*.tfstate",
 	} {
 		m, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(g)))
 		require.NoError(t, err)

@@ -28,7 +28,16 @@
 //   - Legacy attributes_flat (states upgraded from 0.11) is expanded into
 //     nested JSON using its ".#" and ".%" counts; its leaves stay strings.
 //   - serial, lineage and terraform_version fill the Stack; unknown fields,
-//     top-level or per resource or instance, are ignored.
+//     top-level or per resource or instance, are ignored (instance
+//     "identity" of Terraform 1.12+, check_results, outputs: outputs are
+//     never read, so sensitive outputs cannot leak).
+//   - A UTF-8 byte order mark is skipped; UTF-16 with a byte order mark
+//     (`terraform state pull > file` in Windows PowerShell) is decoded to
+//     UTF-8, and error offsets then count bytes of that UTF-8 text.
+//   - Input that is not a version 4 state is refused with a clear cause:
+//     *VersionError (0.11 and older, or a future version), ErrEncryptedState
+//     (OpenTofu state encryption envelope), ErrNotState (the output of
+//     terraform show -json, or any other object without "version").
 //
 // To keep a large state small in memory, resources of one stack share
 // storage: RawAttributes are carved from shared blocks, and Tags maps are

@@ -23,7 +23,10 @@ import (
 //   - a flat list of steps instead of a list of paths, read so that it
 //     marks at least what either reading would: each get_attr step starts a
 //     path and index steps extend it;
-//   - paths given as strings already in dotted form ("tags.secret").
+//   - paths given as strings already in dotted form ("tags.secret");
+//   - an index step keyed by a set element's whole value
+//     ({"value":{"value":{...},"type":["object",...]}}) marks the set that
+//     holds the element, since no path names the element itself.
 //
 // An empty path marks the whole object; it is returned as whole=true.
 // Any other shape is an error rather than a guess.
@@ -58,9 +61,14 @@ func sensitivePaths(raw []byte) (paths []string, whole bool, err error) {
 		case []any:
 			p := ""
 			for j, st := range e {
-				if p, err = applyStep(p, st); err != nil {
+				next, err := applyStep(p, st)
+				if errors.Is(err, errCollectionKey) {
+					break // the collection holding the element is marked
+				}
+				if err != nil {
 					return nil, false, fmt.Errorf("path %d step %d: %w", i, j, err)
 				}
+				p = next
 			}
 			add(p)
 		case string:
@@ -71,9 +79,14 @@ func sensitivePaths(raw []byte) (paths []string, whole bool, err error) {
 				cur = ""
 			}
 			flat = true
-			if cur, err = applyStep(cur, e); err != nil {
+			next, err := applyStep(cur, e)
+			if errors.Is(err, errCollectionKey) {
+				continue // cur, the collection holding the element, is marked
+			}
+			if err != nil {
 				return nil, false, fmt.Errorf("step %d: %w", i, err)
 			}
+			cur = next
 		default:
 			return nil, false, fmt.Errorf("path %d: expected a list of steps, found %v", i, e)
 		}
@@ -83,6 +96,10 @@ func sensitivePaths(raw []byte) (paths []string, whole bool, err error) {
 	}
 	return paths, whole, nil
 }
+
+// errCollectionKey is an index step whose key is a whole value (a set
+// element): the path is cut there, marking the set as a whole.
+var errCollectionKey = errors.New("index step keyed by a set element's value")
 
 // applyStep appends one path step to p.
 func applyStep(p string, step any) (string, error) {
@@ -110,6 +127,10 @@ func applyStep(p string, step any) (string, error) {
 				return model.JoinPath(p, k), nil
 			case json.Number:
 				return indexStep(p, k)
+			case map[string]any, []any, bool:
+				// A set element is indexed by its whole value, which no
+				// attribute path can name.
+				return "", errCollectionKey
 			}
 			return "", fmt.Errorf("index step with a key that is neither a number nor a string")
 		}
