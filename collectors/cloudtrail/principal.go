@@ -12,8 +12,13 @@ import (
 func principal(u *userIdentity) model.Principal {
 	p := model.Principal{Type: u.Type, ID: u.ARN}
 	switch u.Type {
-	case "IAMUser":
-		p.Person = u.UserName
+	case "IAMUser", "Directory", "Unknown":
+		// Directory: a directory (WorkDocs, WorkMail) user; Unknown: for
+		// example an IAM Identity Center user signing in. A console sign-in
+		// failure with a mistyped user name hides it.
+		if u.UserName != hiddenUserName {
+			p.Person = u.UserName
+		}
 	case "AssumedRole", "Role":
 		if u.SessionContext != nil {
 			p.Issuer = u.SessionContext.SessionIssuer.ARN
@@ -90,6 +95,10 @@ func principal(u *userIdentity) model.Principal {
 	return p
 }
 
+// hiddenUserName is the userName of a console sign-in failure caused by a
+// mistyped user name (CloudTrail does not record what was typed).
+const hiddenUserName = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
 // sessionName is the role session name (or federated user name): the last
 // segment of the ARN, else what follows ":" in the principal id.
 func sessionName(u *userIdentity) string {
@@ -144,7 +153,7 @@ func looksLikePerson(s string) bool {
 // viaCached is via, remembered per file (ar): a file holds a few user
 // agents in thousands of records.
 func viaCached(r *rawRecord, ar *arena) model.Via {
-	if ar == nil || r.SessionCredentialFromConsole.V {
+	if ar == nil || r.SessionCredentialFromConsole.V || r.EventSource == signinSource {
 		return via(r)
 	}
 	k := [3]string{r.UserAgent, r.UserIdentity.InvokedBy, r.UserIdentity.Type}
@@ -161,12 +170,18 @@ func viaCached(r *rawRecord, ar *arena) model.Via {
 	return v
 }
 
+// signinSource is the event source of console sign-in events.
+const signinSource = "signin.amazonaws.com"
+
 // via says how the call was made.
 func via(r *rawRecord) model.Via {
-	if r.SessionCredentialFromConsole.V {
+	if r.SessionCredentialFromConsole.V || r.EventSource == signinSource {
+		// Sign-in events (ConsoleLogin, SwitchRole, ...) are console
+		// actions whatever browser the user agent names.
 		return model.ViaConsole
 	}
-	ua := r.UserAgent
+	// S3 data events bracket the agent: "[aws-cli/2.15.30 ...]".
+	ua := strings.TrimPrefix(r.UserAgent, "[")
 	switch {
 	case strings.Contains(ua, "Terraform/") || strings.Contains(ua, "HashiCorp") || strings.Contains(ua, "terraform-provider-aws") || strings.Contains(ua, "OpenTofu/"):
 		return model.ViaTerraform
@@ -175,10 +190,13 @@ func via(r *rawRecord) model.Via {
 	case strings.HasPrefix(ua, "aws-cli/") || strings.Contains(ua, " aws-cli/"):
 		return model.ViaCLI
 	case strings.Contains(ua, "console.amazonaws.com") || strings.Contains(ua, "console.aws.amazon.com") || strings.HasPrefix(ua, "signin.amazonaws.com") ||
-		strings.Contains(ua, ".console.") || strings.HasPrefix(ua, "console."):
+		strings.Contains(ua, ".console.") || strings.HasPrefix(ua, "console.") || strings.Contains(ua, "S3Console/"):
 		return model.ViaConsole
 	case strings.Contains(ua, "aws-sdk-") || strings.Contains(ua, "Boto3/") || strings.Contains(ua, "botocore/") || strings.Contains(ua, "aws-go-sdk"):
 		return model.ViaSDK
+	case strings.HasPrefix(ua, "Mozilla/"):
+		// A browser: the console, when no SDK is named.
+		return model.ViaConsole
 	case r.UserIdentity.Type == "AWSService" || r.UserIdentity.InvokedBy != "" || ua == "AWS Internal" || strings.HasSuffix(ua, ".amazonaws.com"):
 		return model.ViaService
 	}

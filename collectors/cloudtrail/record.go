@@ -97,8 +97,18 @@ var errSkipped = errors.New("skipped")
 
 // Normalize turns one CloudTrail record (its JSON bytes) into a model.Event.
 // Read-only events are normalised too. It fails only on bytes that are not a
-// JSON object and on a missing or unparseable eventTime; every other oddity
-// (unknown userIdentity type, missing eventID) gives a best-effort event.
+// JSON object; every other oddity (unknown userIdentity type, missing
+// eventID, a field of an unexpected type) gives a best-effort event, and a
+// missing or unparseable eventTime leaves Time zero.
+//
+// Records that are not calls of their own are read-only whatever their
+// readOnly says: Insights events (eventType AwsCloudTrailInsight; their
+// action is the API the insight is about, from insightDetails) and network
+// activity events (eventType AwsVpceEvent: the passage of a call through a
+// VPC endpoint, the call itself being its own management or data event).
+// A console sign-in that failed (responseElements {"ConsoleLogin":"Failure"},
+// which CloudTrail records without an errorCode) gets its errorMessage, or
+// "Failure", as ErrorCode, so that it never reads as a successful call.
 func Normalize(raw []byte) (model.Event, error) {
 	return normalize(raw, Options{IncludeReadOnly: true}, true)
 }
@@ -146,6 +156,9 @@ func normalize(raw []byte, opts Options, copyRaw bool) (model.Event, error) {
 // arena when one is given.
 func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *arena) (model.Event, error) {
 	var r rawRecord // on the stack: the decoder gets its own copy
+	if i := skipWS(raw, 0); i >= len(raw) || raw[i] != '{' {
+		return model.Event{}, notObject(raw[i:])
+	}
 	if !decodeTop(raw, members, &r, ar) {
 		slow := new(rawRecord)
 		if err := decodeRecord(raw, slow); err != nil {
@@ -153,9 +166,14 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 		}
 		r = *slow
 	}
+	insight := r.EventName == "" && insightRecord(raw, &r)
 	readOnly := r.ReadOnly.V
 	if !r.ReadOnly.Set {
-		readOnly = readOnlyName(r.EventName)
+		// Network activity events carry no readOnly.
+		readOnly = readOnlyName(r.EventName) || networkActivity(raw)
+	}
+	if insight {
+		readOnly = true
 	}
 	if readOnly && !opts.IncludeReadOnly {
 		return model.Event{}, errSkipped
@@ -184,6 +202,11 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 	if ev.Account == "" {
 		ev.Account = r.UserIdentity.AccountID
 	}
+	if insight && r.UserIdentity == (userIdentity{}) {
+		// CloudTrail itself reports an insight.
+		ev.Principal = model.Principal{ID: "cloudtrail.amazonaws.com", Type: "AWSService"}
+		ev.Via = model.ViaService
+	}
 	if ev.ID == "" {
 		// A hand-made or partial record: a stable id from its content, so
 		// re-reading it de-duplicates.
@@ -197,6 +220,9 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 	var req, resp map[string]any
 	reqBytes := objectBytes(r.RequestParameters)
 	respBytes := objectBytes(r.ResponseElements)
+	if ev.ErrorCode == "" && r.EventSource == signinSource && respBytes != nil {
+		ev.ErrorCode = signinFailure(raw, respBytes)
+	}
 	rec := identity.Record{EventSource: r.EventSource, EventName: r.EventName, Region: r.AWSRegion, Account: ev.Account,
 		Request: reqBytes, Response: respBytes, Resources: r.Resources, KeyWords: secretWords}
 	ev.Resources = identity.EventResourceIDs(&rec, nil)
@@ -236,6 +262,95 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 		}
 	}
 	return ev, nil
+}
+
+// networkActivity reports whether a record (one without readOnly) is a
+// network activity event: eventType AwsVpceEvent, eventCategory
+// NetworkActivity. The bytes are looked at first; the record is decoded
+// only when they name the type somewhere.
+func networkActivity(raw []byte) bool {
+	if !bytes.Contains(raw, []byte(`"AwsVpceEvent"`)) && !bytes.Contains(raw, []byte(`"NetworkActivity"`)) {
+		return false
+	}
+	var top struct {
+		EventType     string `json:"eventType"`
+		EventCategory string `json:"eventCategory"`
+	}
+	if json.Unmarshal(raw, &top) != nil {
+		return false
+	}
+	return top.EventType == "AwsVpceEvent" || top.EventCategory == "NetworkActivity"
+}
+
+// insightRecord reports whether the record (which has no top-level
+// eventName) is a CloudTrail Insights event; it then takes the event
+// source and name the insight is about from insightDetails.
+func insightRecord(raw []byte, r *rawRecord) bool {
+	if !bytes.Contains(raw, []byte(`"insightDetails"`)) && !bytes.Contains(raw, []byte(`"AwsCloudTrailInsight"`)) {
+		return false
+	}
+	var ins struct {
+		EventType      string `json:"eventType"`
+		EventCategory  string `json:"eventCategory"`
+		InsightDetails *struct {
+			EventSource string `json:"eventSource"`
+			EventName   string `json:"eventName"`
+		} `json:"insightDetails"`
+	}
+	if json.Unmarshal(raw, &ins) != nil {
+		return false
+	}
+	if ins.EventType != "AwsCloudTrailInsight" && ins.EventCategory != "Insight" && ins.InsightDetails == nil {
+		return false
+	}
+	if d := ins.InsightDetails; d != nil {
+		if r.EventSource == "" {
+			r.EventSource = d.EventSource
+		}
+		r.EventName = d.EventName
+	}
+	return true
+}
+
+// signinFailure returns the error of a failed sign-in event, which
+// CloudTrail records without an errorCode: responseElements
+// {"ConsoleLogin":"Failure"} (or SwitchRole, CheckMfa, ...) and an
+// errorMessage ("Failed authentication"). "" for a successful one.
+func signinFailure(raw, resp []byte) string {
+	if !bytes.Contains(resp, []byte(`"Failure"`)) {
+		return ""
+	}
+	var m map[string]any
+	if json.Unmarshal(resp, &m) != nil {
+		return ""
+	}
+	failed := false
+	for _, v := range m {
+		if v == "Failure" {
+			failed = true
+		}
+	}
+	if !failed {
+		return ""
+	}
+	var e struct {
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal(raw, &e) == nil && e.ErrorMessage != "" {
+		return e.ErrorMessage
+	}
+	return "Failure"
+}
+
+// notObject is the error for a record that is not a JSON object.
+func notObject(b []byte) error {
+	if len(b) == 0 {
+		return errors.New("empty record")
+	}
+	if len(b) > 16 {
+		b = b[:16]
+	}
+	return fmt.Errorf("not a JSON object (starts with %q)", b)
 }
 
 // offsetIn returns where sub lies in b when it is a part of b's memory.

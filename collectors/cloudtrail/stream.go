@@ -347,6 +347,14 @@ func scanRecords(r io.Reader, fn recordFunc) (int, error) {
 		}
 		return 0, errors.New("empty document")
 	}
+	// A byte order mark (a file saved by an editor) is not part of the
+	// document.
+	if s.end-s.start >= 3 && string(s.buf[s.start:s.start+3]) == "\xef\xbb\xbf" {
+		s.start += 3
+		if !s.skipSpace() {
+			return 0, errors.New("empty document")
+		}
+	}
 	n := 0
 	readArray := func() error {
 		if err := s.expect('['); err != nil {
@@ -369,12 +377,15 @@ func scanRecords(r io.Reader, fn recordFunc) (int, error) {
 					return fmt.Errorf("record %d: %w", n, s.unexpectedEnd())
 				}
 			}
-			if s.buf[s.start] != '{' {
-				return fmt.Errorf("record %d: not a JSON object (starts with %q)", n, s.buf[s.start])
-			}
+			// An element that is not an object (never written by
+			// CloudTrail) is handed over like a record, for fn to reject:
+			// it costs only itself.
 			end, ro, name, err := s.value()
 			if err != nil {
 				return fmt.Errorf("record %d: %w", n, err)
+			}
+			if end == s.start { // no value here: '}' or ':' where one should be
+				return fmt.Errorf("record %d: unexpected %q", n, s.buf[s.start])
 			}
 			if err := fn(n, s.buf[s.start:end], ro, name, s.members); err != nil {
 				return fmt.Errorf("record %d: %w", n, err)
