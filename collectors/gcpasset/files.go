@@ -38,6 +38,9 @@ type FileConfig struct {
 }
 
 // FileSource reads CAI exports. It implements collectors.InventorySource.
+// A cycle that lost input (an unreadable file or listing, a bad line)
+// declares no Coverage: what it read is compared, but nothing is reported
+// missing or unmanaged until the exports read whole again.
 type FileSource struct {
 	name string
 	cfg  FileConfig
@@ -94,6 +97,13 @@ func (s *FileSource) Inventory(ctx context.Context) (collectors.Inventory, []err
 		}
 	}
 	res := mp.resources()
+	if len(errs) > 0 {
+		// Input was lost (a file, a line, a listing): an asset it held
+		// would look missing, and which types it held is unknown. The
+		// resources read are still compared, but nothing is declared
+		// complete this cycle, as the snapshot and Config sources do.
+		return collectors.Inventory{Source: s.name, Resources: res}, errs
+	}
 	types := s.cfg.AssetTypes
 	if len(types) == 0 {
 		seen := map[string]bool{}

@@ -78,7 +78,15 @@ func TestExportVariants(t *testing.T) {
 	require.Equal(t, "google_compute_disk", disk.Type, "a names-only asset still says the resource exists")
 	require.Nil(t, disk.Attributes)
 	require.True(t, disk.Partial)
+	require.False(t, inv.Coverage.Covers("google_compute_disk", "acme-prod", ""), "the cut line lost an asset: nothing is declared complete")
+
+	// Without the cut line, what was read is complete.
+	lines := strings.Split(snakeExport, "\n")
+	write("export/compute.googleapis.com/Firewall/0", strings.Join(append(lines[:1:1], lines[2:]...), "\n"))
+	inv, errs = NewFileSource("cai", FileConfig{Paths: []string{filepath.Join(dir, "export")}}).Inventory(context.Background())
+	require.Empty(t, errs)
 	require.True(t, inv.Coverage.Covers("google_compute_disk", "acme-prod", ""))
+	require.True(t, inv.Coverage.Covers("google_storage_bucket", "acme-prod", ""))
 
 	inv, errs = NewFileSource("cai", FileConfig{Paths: []string{filepath.Join(dir, "iam")}}).Inventory(context.Background())
 	require.Empty(t, errs)
