@@ -340,7 +340,7 @@ func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors
 // is a JSON object of another kind (no Records array), rather than damaged
 // or cut short.
 func notLogFile(err error) bool {
-	return strings.Contains(err.Error(), "no Records array")
+	return errors.Is(err, ErrNoRecords)
 }
 
 func placeOf(err error) string {

@@ -63,6 +63,11 @@ func streamRecords(r io.Reader, fn recordFunc) (int, error) {
 	return scanRecords(src, fn)
 }
 
+// ErrNoRecords is returned for a JSON object, read whole, that has no
+// Records array: a file of another kind (a digest, a manifest), not a
+// damaged log file.
+var ErrNoRecords = errors.New("not a CloudTrail log file: no Records array")
+
 // recordFunc receives one record's bytes and what the scanner saw of its
 // top level: readOnly ("true", "false", "" when absent), eventName and the
 // offsets of its keys in raw (for decodeTopAt; valid only during the call).
@@ -444,7 +449,7 @@ func scanRecords(r io.Reader, fn recordFunc) (int, error) {
 		s.start = end
 	}
 	if !found {
-		return n, errors.New("not a CloudTrail log file: no Records array")
+		return n, ErrNoRecords
 	}
 	return n, nil
 }
