@@ -26,8 +26,28 @@ type Stack struct {
 	Serial           int64
 	Lineage          string
 	TerraformVersion string
-	// Resources are the managed resource instances (data sources excluded).
+	// Resources are the managed resource instances (data sources excluded):
+	// each instance's current object.
 	Resources []model.Resource
+	// Deposed are the deposed objects of managed instances: objects a
+	// create_before_destroy replacement set aside to destroy, left in the
+	// state when that destroy failed (or the apply stopped before it), and
+	// sometimes without a current object when the create failed too. They
+	// still exist in the cloud and Terraform still manages them (its next
+	// apply destroys them): they are never unmanaged, their absence is no
+	// drift, and their attributes are not compared.
+	Deposed []DeposedObject
+}
+
+// DeposedObject is one deposed object of a managed resource instance.
+// Resource.Address is the instance's address, which its current object (if
+// any) shares; Resource.ID is computed from the object's own attributes, as
+// for a current object.
+type DeposedObject struct {
+	model.Resource
+	// Key is the deposed key the state gives the object (8 hex digits), as
+	// Terraform prints it: "aws_security_group.web (deposed object 1a2b3c4d)".
+	Key string
 }
 
 // StateSource yields applied state.

@@ -63,16 +63,21 @@ type StackCounts struct {
 	Changed   int
 	Missing   int
 	Ignored   int // drifts hidden by whole-resource ignore rules
+	// Deposed counts the stack's deposed objects (Stack.Deposed): known to
+	// the state, so never unmanaged, but neither expected to exist nor
+	// compared. They are not counted in Resources or Observed.
+	Deposed int
 }
 
 // applied is one applied resource, from a state or, when its stack's state
 // was not loaded, from a plan's prior values.
 type applied struct {
-	res   *model.Resource
-	stack string
-	seen  bool
-	next  int32 // next applied with the same canonical id
-	nextN int32 // next applied with the same type and native id
+	res     *model.Resource
+	stack   string
+	seen    bool
+	deposed bool  // a deposed object: matches live resources, nothing more
+	next    int32 // next applied with the same canonical id
+	nextN   int32 // next applied with the same type and native id
 }
 
 type typeNative struct{ typ, id string }
@@ -114,6 +119,11 @@ type comparer struct {
 //     inventory's Coverage covers but which no inventory saw;
 //   - unmanaged: a live resource of a covered type that matches no applied
 //     resource of any stack.
+//
+// A stack's deposed objects (Stack.Deposed) match live resources by
+// identity like applied ones, so they are never unmanaged; they are never
+// missing and their attributes are not compared. Each stack holding some
+// gets one warning naming them.
 //
 // Live resources carrying Stack and Address (plans) match by stack and
 // address, others by canonical id, then by type and native id. A resource
@@ -159,15 +169,55 @@ func (c *comparer) indexApplied(stacks []collectors.Stack) {
 		sc.Resources += len(st.Resources)
 		c.stacks[st.Name] = sc
 		for ri := range st.Resources {
-			c.addApplied(&st.Resources[ri], st.Name)
+			c.addApplied(&st.Resources[ri], st.Name, false)
+		}
+		// Deposed objects are indexed by identity only: the instance's
+		// address names its current object.
+		for di := range st.Deposed {
+			c.addApplied(&st.Deposed[di].Resource, st.Name, true)
+		}
+		if len(st.Deposed) > 0 {
+			sc := c.stacks[st.Name]
+			sc.Deposed += len(st.Deposed)
+			c.stacks[st.Name] = sc
+			c.warn(deposedNote(st))
 		}
 	}
 	c.nLoaded = len(c.refs)
 }
 
-func (c *comparer) addApplied(r *model.Resource, stack string) int32 {
+// deposedNote tells the user about a stack's deposed objects: each is a
+// destroy that a create_before_destroy replacement has not completed.
+func deposedNote(st *collectors.Stack) string {
+	const max = 5
+	var b strings.Builder
+	for i := range st.Deposed {
+		if i == max {
+			fmt.Fprintf(&b, " and %d more", len(st.Deposed)-max)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		d := &st.Deposed[i]
+		fmt.Fprintf(&b, "%s (deposed object %s", describe(&d.Resource), d.Key)
+		if d.NativeID != "" {
+			b.WriteString(", id " + d.NativeID)
+		}
+		b.WriteByte(')')
+	}
+	noun, it, is := "objects", "them", "they are"
+	if len(st.Deposed) == 1 {
+		noun, it, is = "object", "it", "it is"
+	}
+	return fmt.Sprintf("stack %s: %d deposed %s in state: %s; a create_before_destroy replacement has not destroyed %s yet (the destroy failed or was interrupted). "+
+		"Terraform still manages %s and destroys %s on the next apply, so %s not reported as unmanaged, missing or changed",
+		st.Name, len(st.Deposed), noun, b.String(), it, it, it, is)
+}
+
+func (c *comparer) addApplied(r *model.Resource, stack string, deposed bool) int32 {
 	i := int32(len(c.refs))
-	a := applied{res: r, stack: stack, next: -1, nextN: -1}
+	a := applied{res: r, stack: stack, deposed: deposed, next: -1, nextN: -1}
 	if r.ID != "" {
 		if h, ok := c.byID[r.ID]; ok {
 			a.next = h
@@ -181,7 +231,7 @@ func (c *comparer) addApplied(r *model.Resource, stack string) int32 {
 		}
 		c.byNative[k] = i
 	}
-	if r.Address != "" && c.byAddr != nil {
+	if r.Address != "" && c.byAddr != nil && !deposed {
 		c.byAddr[stackAddr{stack, r.Address}] = i
 	}
 	c.refs = append(c.refs, a)
@@ -196,7 +246,7 @@ func (c *comparer) indexAddresses() {
 	}
 	c.byAddr = make(map[stackAddr]int32, len(c.refs))
 	for i := range c.refs {
-		if a := &c.refs[i]; a.res.Address != "" {
+		if a := &c.refs[i]; a.res.Address != "" && !a.deposed {
 			c.byAddr[stackAddr{a.stack, a.res.Address}] = int32(i)
 		}
 	}
@@ -255,7 +305,7 @@ func (c *comparer) fromPlan(inv *collectors.Inventory, lr *collectors.LiveResour
 	r.Attributes, r.RawAttributes = lr.Before, nil
 	r.Sensitive = lr.BeforeSensitive
 	r.Source = ""
-	ref := c.addApplied(&r, lr.Stack)
+	ref := c.addApplied(&r, lr.Stack, false)
 	sc := c.stacks[lr.Stack]
 	sc.Resources++
 	c.stacks[lr.Stack] = sc
@@ -270,6 +320,12 @@ func (c *comparer) fromPlan(inv *collectors.Inventory, lr *collectors.LiveResour
 // observe handles a live resource matched to applied resource ref.
 func (c *comparer) observe(inv *collectors.Inventory, lr *collectors.LiveResource, live map[string]any, ref int32) {
 	a := &c.refs[ref]
+	if a.deposed {
+		// Known to its state and due for destruction: present, it is not
+		// unmanaged (the caller saw it matched); gone, it is not missing;
+		// its attributes are what was set aside, not what should run.
+		return
+	}
 	if lr.Gone {
 		c.add(model.DriftMissing, ref, "", a.res, nil, inv.Source, nil)
 		return
@@ -332,7 +388,7 @@ func (c *comparer) unmanaged(inv *collectors.Inventory, lr *collectors.LiveResou
 func (c *comparer) coverageMissing(inventories []collectors.Inventory) {
 	for i := 0; i < c.nLoaded; i++ {
 		a := &c.refs[i]
-		if a.seen {
+		if a.seen || a.deposed {
 			continue
 		}
 		for j := range inventories {
@@ -432,7 +488,7 @@ next:
 
 func (c *comparer) result() Result {
 	for i := range c.refs {
-		if c.refs[i].seen {
+		if c.refs[i].seen && !c.refs[i].deposed {
 			sc := c.stacks[c.refs[i].stack]
 			sc.Observed++
 			c.stacks[c.refs[i].stack] = sc

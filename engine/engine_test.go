@@ -66,15 +66,22 @@ func (f *fakeEval) EvaluateDrifts(_ context.Context, ds []model.Drift) ([]model.
 // "public" differs from the applied one, and unmanaged for unknown ids.
 func compareByID(stacks []collectors.Stack, invs []collectors.Inventory) ([]model.Drift, []string) {
 	applied := map[string]model.Resource{}
+	deposed := map[string]bool{} // never unmanaged, never compared (as drift.Compare)
 	for _, s := range stacks {
 		for _, r := range s.Resources {
 			applied[r.ID] = r
+		}
+		for _, d := range s.Deposed {
+			deposed[d.ID] = true
 		}
 	}
 	var out []model.Drift
 	for _, inv := range invs {
 		for _, lr := range inv.Resources {
 			a, ok := applied[lr.ID]
+			if !ok && deposed[lr.ID] {
+				continue
+			}
 			if !ok {
 				out = append(out, model.Drift{Kind: model.DriftUnmanaged, Resource: lr.Resource, Sources: []string{inv.Source}})
 				continue
@@ -298,4 +305,40 @@ func TestEventsCheckpointsAndAttribution(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, r.Transitions, 1)
 	require.Equal(t, store.ChangeResolved, r.Transitions[0].Change)
+}
+
+// A deposed object that is still live is its stack's, never unmanaged:
+// policies see it with its stack and address, and its findings belong to
+// the stack.
+func TestDeposedObjectInTheView(t *testing.T) {
+	old := res("prod", "old", false, map[string]string{"team": "storage"})
+	st := &fakeStates{name: "states", stacks: []collectors.Stack{{Name: "prod",
+		Resources: []model.Resource{res("prod", "a", false, nil)},
+		Deposed:   []collectors.DeposedObject{{Resource: old, Key: "1a2b3c4d"}},
+	}}}
+	inv := &fakeInventory{name: "live", inv: collectors.Inventory{Source: "live", Resources: []collectors.LiveResource{
+		live("a", false),
+		live("old", true), // the deposed object, still live, made public
+	}}}
+	e, ev := newEngine(t, st, inv)
+	r, err := e.Run(context.Background())
+	require.NoError(t, err)
+	require.Zero(t, kinds(r.Findings)[model.FindingUnmanaged])
+	seen := false
+	for _, res := range ev.seen {
+		if res.ID == "old" {
+			seen = true
+			require.Equal(t, "prod", res.Stack)
+			require.Equal(t, "t_bucket.old", res.Address)
+			attrs, _ := res.Attrs()
+			require.Equal(t, true, attrs["public"], "the live value over the deposed object's")
+		}
+	}
+	require.True(t, seen, "policies evaluate the live deposed object")
+	for _, f := range r.Findings {
+		if f.ResourceID == "old" {
+			require.Equal(t, "prod", f.Stack)
+			require.Equal(t, "storage", f.Team)
+		}
+	}
 }

@@ -41,6 +41,27 @@ func liveView(stacks []collectors.Stack, invs []collectors.Inventory, withUnmatc
 			}
 		}
 	}
+	// Deposed objects (collectors.Stack.Deposed) are in the view only when
+	// a live source lists them: managed by their stack, never unmanaged.
+	depByID := map[string]model.Resource{}
+	depByNative := map[key]model.Resource{}
+	for _, s := range stacks {
+		for _, d := range s.Deposed {
+			if d.ID != "" {
+				depByID[d.ID] = d.Resource
+			}
+			if d.NativeID != "" {
+				depByNative[key{d.Type, d.NativeID}] = d.Resource
+			}
+		}
+	}
+	deposed := func(lr collectors.LiveResource) (model.Resource, bool) {
+		if d, ok := depByID[lr.ID]; ok && lr.ID != "" {
+			return d, true
+		}
+		d, ok := depByNative[key{lr.Type, lr.NativeID}]
+		return d, ok && lr.NativeID != ""
+	}
 	gone := map[int]bool{}
 	for _, inv := range invs {
 		v.liveSources[inv.Source] = true
@@ -55,6 +76,11 @@ func liveView(stacks []collectors.Stack, invs []collectors.Inventory, withUnmatc
 			if !ok && lr.NativeID != "" {
 				i, ok = byNative[key{lr.Type, lr.NativeID}]
 			}
+			var dep model.Resource
+			isDep := false
+			if !ok && !lr.Gone && lr.Address == "" {
+				dep, isDep = deposed(lr)
+			}
 			switch {
 			case ok && lr.Gone:
 				gone[i] = true
@@ -62,6 +88,16 @@ func liveView(stacks []collectors.Stack, invs []collectors.Inventory, withUnmatc
 				v.resources[i] = overlay(v.resources[i], lr, inv.Source)
 			case lr.Gone:
 				// Gone and not in any loaded state: nothing exists to evaluate.
+			case isDep:
+				// A deposed object still live: its stack manages it.
+				i := len(v.resources)
+				v.resources = append(v.resources, overlay(dep, lr, inv.Source))
+				if lr.ID != "" {
+					byID[lr.ID] = i
+				}
+				if lr.NativeID != "" {
+					byNative[key{lr.Type, lr.NativeID}] = i
+				}
 			case lr.Address != "":
 				// Managed by a stack whose state was not loaded (plan only).
 				r := lr.Resource

@@ -91,9 +91,10 @@ func Decode(r io.Reader, opts DecodeOptions) (*collectors.Stack, error) {
 
 // decoder walks one state document.
 type decoder struct {
-	s    *scanner
-	opts DecodeOptions
-	out  []model.Resource
+	s       *scanner
+	opts    DecodeOptions
+	out     []model.Resource
+	deposed []collectors.DeposedObject
 
 	// position, for error places
 	res, inst  int // indexes; -1 outside
@@ -135,6 +136,7 @@ type instanceFields struct {
 // known (JSON objects are unordered).
 type pendingInstance struct {
 	key       indexKey
+	deposed   string // the deposed key; "" for the current object
 	attrs     []byte
 	spans     idSpans
 	sensitive []string
@@ -373,6 +375,7 @@ func (d *decoder) decode() (*collectors.Stack, error) {
 		return nil, fmt.Errorf(`no "version" field: %w`, ErrNotState)
 	}
 	st.Resources = d.out
+	st.Deposed = d.deposed
 	return st, nil
 }
 
@@ -555,7 +558,11 @@ func (d *decoder) resource() error {
 		r.Source = d.opts.Source
 		r.RawAttributes = p.attrs
 		r.Sensitive = p.sensitive
-		d.append(r)
+		if p.deposed != "" {
+			d.deposed = append(d.deposed, collectors.DeposedObject{Resource: r, Key: p.deposed})
+		} else {
+			d.append(r)
+		}
 		*p = pendingInstance{}
 	}
 	return nil
@@ -646,12 +653,10 @@ func (d *decoder) instance() error {
 			return err
 		}
 	}
-	if f.deposed != "" {
-		// A deposed object is one create_before_destroy is about to
-		// destroy; the current object is what runs.
-		return nil
-	}
-	d.pending = append(d.pending, pendingInstance{key: f.key})
+	// A deposed object (create_before_destroy set it aside to destroy) is
+	// read like a current one but kept apart: it still exists and is
+	// managed, yet it is not what the instance's address names.
+	d.pending = append(d.pending, pendingInstance{key: f.key, deposed: f.deposed})
 	p := &d.pending[len(d.pending)-1]
 	switch {
 	case f.hasAttrs:

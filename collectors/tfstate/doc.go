@@ -17,9 +17,12 @@
 //     state stores it, type.name, then [0] for count and ["a"] for for_each
 //     (module.net["eu"].aws_subnet.x[1]).
 //   - Data sources (mode "data") are read for validity and dropped.
-//   - Deposed objects (create_before_destroy leftovers about to be
-//     destroyed) are skipped; tainted objects are kept, they exist in the
-//     cloud.
+//   - Deposed objects (set aside by a create_before_destroy replacement to
+//     be destroyed, and left in the state when that destroy failed) go to
+//     Stack.Deposed, with identity and attributes read like a current
+//     object's: they exist in the cloud and Terraform manages them, but they
+//     are not what the instance's address names, so Stack.Resources holds
+//     current objects only. Tainted objects are current: they are kept.
 //   - sensitive_attributes become model paths (password, parameter[0].value,
 //     tags["kubernetes.io/x"]). Besides the list of step lists Terraform and
 //     OpenTofu write, bare steps ("password", 0), bare index values, a flat
