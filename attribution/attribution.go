@@ -113,6 +113,18 @@ func (a *Attributor) Attribute(ctx context.Context, in engine.AttributionInput) 
 			}
 		}
 	}
+	// Deposed objects (a replacement's old object, still to destroy) are
+	// their stack's too: a write on one is judged like any managed
+	// resource's, and never reported as a resource created by hand.
+	for i := range in.Stacks {
+		s := &in.Stacks[i]
+		for j := range s.Deposed {
+			r := &s.Deposed[j].Resource
+			if _, ok := byID[r.ID]; !ok && r.ID != "" {
+				byID[r.ID] = managed{stack: s.Name, source: s.Source, res: r}
+			}
+		}
+	}
 
 	// State serial history per stack.
 	hist := map[string]*serialHistory{}

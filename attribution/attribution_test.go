@@ -228,3 +228,21 @@ func TestDeployersBySource(t *testing.T) {
 	require.Len(t, out.Findings, 1)
 	require.Equal(t, VerdictHuman, out.Events[0].Verdict)
 }
+
+// A write on a deposed object (the old object of a replacement, still to
+// destroy) is judged like one on any managed resource of its stack.
+func TestDeposedObjectIsManaged(t *testing.T) {
+	const oldSG = "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-old"
+	st := stacks(7)
+	st[0].Deposed = []collectors.DeposedObject{{Key: "1a2b3c4d",
+		Resource: model.Resource{ID: oldSG, Type: "aws_security_group", Address: "aws_security_group.admin", Stack: "network"}}}
+	a, cp := newAttributor(), memCP{}
+	run(t, a, cp, engine.AttributionInput{Stacks: st, Now: t0.Add(-10 * time.Minute)})
+	ev := event("e1", t0, alice, model.ViaConsole, "ec2:RevokeSecurityGroupIngress")
+	ev.Resources = []string{oldSG}
+	out := run(t, a, cp, engine.AttributionInput{Stacks: st, Now: t0.Add(5 * time.Minute), Events: []model.Event{ev}})
+	require.Len(t, out.Findings, 1, "a human edit of the stack's deposed object is out of band")
+	require.Equal(t, model.FindingOutOfBandChange, out.Findings[0].Kind)
+	require.Equal(t, "network", out.Findings[0].Stack)
+	require.Equal(t, oldSG, out.Findings[0].ResourceID)
+}
