@@ -25,18 +25,37 @@ package identity
 // IAM resources (google_*_iam_policy, _binding, _member) have no CAI name of
 // their own: their canonical ids are the parent's canonical id followed by
 // "/iamPolicy", "/iamPolicy/<role>" (binding) and
-// "/iamPolicy/<role>/members/<member>" (member). An audit SetIamPolicy event
-// names the parent and parent+"/iamPolicy" (GCPEventResources), which is a
-// prefix of every binding and member id of that parent.
+// "/iamPolicy/<role>/members/<member>" (member). A binding with an IAM
+// condition inserts "/conditions/<key>" after the role (see
+// GCPIAMCondition.Key), so conditional bindings of one role, and a role's
+// conditional and unconditional bindings, have distinct ids; unconditional
+// ids do not change. An audit SetIamPolicy event names the parent and
+// parent+"/iamPolicy" (GCPEventResources), which is a prefix of every
+// binding and member id of that parent.
+//
+// Service accounts are keyed by email, as Terraform and the CAI collector
+// name them. IAM audit entries often name one by its numeric unique id
+// (resourceName "projects/-/serviceAccounts/1123..."); GCPAuditResources
+// then takes the email from the entry (resource.labels.email_id of a
+// service_account LogEntry, or request/response/authorizationInfo names)
+// and the project from resource.labels.project_id.
 //
 // Known limits: Cloud SQL, service-account and project names in CAI use the
 // project id here; CAI itself names projects by number
 // (//cloudresourcemanager.googleapis.com/projects/123) and service accounts
 // by unique id, so the CAI collector re-keys those assets from their
-// resource data (projectId, email). A Cloud Run v1 audit resourceName
-// (namespaces/p/services/s) has no location; it comes from resource.labels.
+// resource data (projectId, email). An audit entry that carries a service
+// account's unique id and no email anywhere gets the id
+// //iam.googleapis.com/projects/<project>/serviceAccounts/<uniqueId> (CAI's
+// own name), which matches no Terraform or re-keyed CAI resource: there is
+// no alias between unique id and email (Terraform state has unique_id and
+// CAI data uniqueId, but resources carry one id). A Cloud Run v1 audit
+// resourceName (namespaces/p/services/s) has no location; it comes from
+// resource.labels.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -252,7 +271,7 @@ var gcpBase = []GCPType{
 		AuditNames:   []string{"projects/{project}/serviceAccounts/{email}"},
 		TerraformIDs: []string{"projects/{project}/serviceAccounts/{email}"},
 		Attrs:        map[string]string{"project": "project", "email": "email"},
-		Methods: gcpCRUD("google.iam.admin.v1.", "CreateServiceAccount", "UpdateServiceAccount,PatchServiceAccount,EnableServiceAccount,DisableServiceAccount",
+		Methods: gcpCRUD("google.iam.admin.v1.", "CreateServiceAccount,UndeleteServiceAccount", "UpdateServiceAccount,PatchServiceAccount,EnableServiceAccount,DisableServiceAccount",
 			"DeleteServiceAccount"),
 	},
 	{
@@ -362,9 +381,11 @@ var gcpBase = []GCPType{
 		Methods:      gcpCRUD("dns.managedZones.", "create", "patch,update", "delete"),
 	},
 	{
-		// Record sets change through dns.changes.create on their zone: the
-		// audit event names the zone, so attribution works at zone level
-		// (GCPEventResources adds the zone's id; record set ids start with it).
+		// Record sets also change through dns.changes.create on their
+		// zone: that event names only the zone (managedZones/{name}), so
+		// it is attributed to the google_dns_managed_zone; attribution
+		// matches ids exactly, so the record sets it changed get no event
+		// of their own (their ids start with the zone's).
 		Terraform: "google_dns_record_set", AssetType: "dns.googleapis.com/ResourceRecordSet", Service: "dns.googleapis.com",
 		CAIName:      "//dns.googleapis.com/projects/{project}/managedZones/{zone}/rrsets/{name}/{type}",
 		AuditNames:   []string{"projects/{project}/managedZones/{zone}/rrsets/{name}/{type}"},
@@ -620,7 +641,12 @@ func (r *GCPType) iamCanonical(attrs map[string]any) string {
 	if base == "" {
 		return ""
 	}
-	return GCPIAMCanonical(base, r.IAM, gcpStr(attrs["role"]), gcpStr(attrs["member"]))
+	role, member := gcpStr(attrs["role"]), gcpStr(attrs["member"])
+	cond := GCPIAMConditionOf(attrs["condition"])
+	if cond.IsZero() {
+		cond = gcpIAMConditionFromID(gcpStr(attrs["id"]), r.IAM, role, member)
+	}
+	return GCPIAMCanonicalWithCondition(base, r.IAM, role, member, cond)
 }
 
 // gcpSAProject is the project of a user-managed service account email
@@ -633,9 +659,122 @@ func gcpSAProject(email string) string {
 	return strings.TrimSuffix(email[at+1:], ".iam.gserviceaccount.com")
 }
 
+// GCPIAMCondition is the IAM condition (google.type.Expr) of a binding:
+// Terraform's condition block and CAI's bindings[].condition.
+type GCPIAMCondition struct {
+	Title       string
+	Description string
+	Expression  string
+}
+
+// IsZero reports whether there is no condition.
+func (c GCPIAMCondition) IsZero() bool { return c == GCPIAMCondition{} }
+
+// Key is the id segment of a condition: its title up to any "/", "~", and
+// the first 12 hex digits of the SHA-256 of "title/description/expression"
+// (the google provider's own condition key, which it appends to the
+// Terraform id of a conditional binding or member). Two conditions differ
+// in Key exactly when the provider tells them apart; a title is kept only
+// up to its first "/" because the provider's id cannot say where a title
+// with "/" ends. It is "" for no condition.
+func (c GCPIAMCondition) Key() string {
+	if c.IsZero() {
+		return ""
+	}
+	return gcpConditionKey(c.Title + "/" + c.Description + "/" + c.Expression)
+}
+
+func gcpConditionKey(s string) string {
+	title, _, _ := strings.Cut(s, "/")
+	sum := sha256.Sum256([]byte(s))
+	return title + "~" + hex.EncodeToString(sum[:6])
+}
+
+// GCPIAMConditionOf reads a condition as Terraform states and plans hold it
+// (a list of one {title, description, expression} object) or as a CAI IAM
+// policy binding holds it (one object). Absent, null or empty values give
+// the zero condition.
+func GCPIAMConditionOf(v any) GCPIAMCondition {
+	switch t := v.(type) {
+	case []any:
+		if len(t) == 0 {
+			return GCPIAMCondition{}
+		}
+		return GCPIAMConditionOf(t[0])
+	case []map[string]any:
+		if len(t) == 0 {
+			return GCPIAMCondition{}
+		}
+		return GCPIAMConditionOf(t[0])
+	case map[string]any:
+		return GCPIAMCondition{Title: gcpStr(t["title"]), Description: gcpStr(t["description"]), Expression: gcpStr(t["expression"])}
+	case map[string]string:
+		return GCPIAMCondition{Title: t["title"], Description: t["description"], Expression: t["expression"]}
+	}
+	return GCPIAMCondition{}
+}
+
+// gcpIAMConditionFromID reads the condition of a google_*_iam_binding or
+// _iam_member from its Terraform id, for callers that pass the id but not
+// the condition block. The provider writes "<resource>/<role>" (binding) or
+// "<resource>/<role>/<member>" (member, member lower-cased), followed for a
+// conditional one by "/<title>/<description>/<expression>". Splitting that
+// suffix at its first two "/" is lossless for Key, which joins the parts
+// back.
+func gcpIAMConditionFromID(id string, kind GCPIAMKind, role, member string) GCPIAMCondition {
+	if id == "" || role == "" || kind != GCPIAMBinding && kind != GCPIAMMember {
+		return GCPIAMCondition{}
+	}
+	if kind == GCPIAMMember && member == "" {
+		return GCPIAMCondition{}
+	}
+	needle := "/" + role
+	for from := 0; from < len(id); {
+		i := strings.Index(id[from:], needle)
+		if i < 0 {
+			break
+		}
+		rest := id[from+i+len(needle):]
+		from += i + 1
+		if kind == GCPIAMMember {
+			if len(rest) < 1+len(member) || rest[0] != '/' || !strings.EqualFold(rest[1:1+len(member)], member) {
+				continue
+			}
+			rest = rest[1+len(member):]
+		}
+		if rest == "" {
+			return GCPIAMCondition{} // unconditional
+		}
+		if rest[0] != '/' {
+			continue
+		}
+		parts := strings.SplitN(rest[1:], "/", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		return GCPIAMCondition{Title: parts[0], Description: parts[1], Expression: parts[2]}
+	}
+	return GCPIAMCondition{}
+}
+
 // GCPIAMCanonical builds the canonical id of an IAM policy, binding or
-// member of the resource parent (a canonical id).
+// member of the resource parent (a canonical id), for a binding without
+// condition.
 func GCPIAMCanonical(parent string, kind GCPIAMKind, role, member string) string {
+	return GCPIAMCanonicalWithCondition(parent, kind, role, member, GCPIAMCondition{})
+}
+
+// GCPIAMCanonicalWithCondition builds the canonical id of an IAM policy,
+// binding or member of the resource parent whose binding has the condition
+// cond (zero: none, the ids of GCPIAMCanonical): "<parent>/iamPolicy/<role>
+// /conditions/<cond.Key()>" and that followed by "/members/<member>". Both
+// the Terraform side (condition block or id) and CAI (bindings[].condition,
+// read with GCPIAMConditionOf) compute the same key.
+func GCPIAMCanonicalWithCondition(parent string, kind GCPIAMKind, role, member string, cond GCPIAMCondition) string {
+	binding := parent + "/iamPolicy/" + role
+	if k := cond.Key(); k != "" {
+		binding += "/conditions/" + k
+	}
 	switch kind {
 	case GCPIAMPolicy:
 		return parent + "/iamPolicy"
@@ -643,12 +782,12 @@ func GCPIAMCanonical(parent string, kind GCPIAMKind, role, member string) string
 		if role == "" {
 			return ""
 		}
-		return parent + "/iamPolicy/" + role
+		return binding
 	case GCPIAMMember:
 		if role == "" || member == "" {
 			return ""
 		}
-		return parent + "/iamPolicy/" + role + "/members/" + member
+		return binding + "/members/" + member
 	}
 	return parent
 }
@@ -672,42 +811,254 @@ var gcpLabelVars = map[string]string{
 
 // GCPCanonicalFromAudit converts an audit protoPayload.resourceName of a
 // service to the canonical id, using labels (LogEntry resource.labels) for
-// parts absent from the name. It returns the matching row (nil when no row
-// matched: the id is then the generic "//<service>/<resourceName>").
+// parts absent from the name. resourceName may be relative
+// ("projects/p/global/firewalls/fw") or a full resource name
+// ("//compute.googleapis.com/projects/p/global/firewalls/fw", whose host
+// then names the service). It returns the matching row (nil when no row
+// matched: the id is then the generic "//<service>/<resourceName>", or the
+// full name as given).
 func GCPCanonicalFromAudit(service, resourceName string, labels map[string]string) (string, *GCPType) {
-	name := strings.TrimPrefix(resourceName, "/")
-	if name == "" || service == "" {
+	return gcpCanonicalFromAudit(service, resourceName, labels, nil)
+}
+
+// gcpCanonicalFromAudit is GCPCanonicalFromAudit reading, where the name
+// lacks a part (a service account's email), the protoPayload too.
+func gcpCanonicalFromAudit(service, resourceName string, labels map[string]string, payload map[string]any) (string, *GCPType) {
+	name := resourceName
+	if !strings.HasPrefix(name, "//") {
+		name = strings.TrimPrefix(name, "/")
+	}
+	if name == "" {
 		return "", nil
 	}
 	if strings.HasPrefix(name, "//") {
+		host, _, ok := gcpSplitFullName(name)
+		if !ok {
+			return name, nil
+		}
+		for _, r := range gcpRowsOfHost(host) {
+			if s, ok := r.canonicalOfAuditName(name, labels, payload); ok {
+				return s, r
+			}
+		}
 		return name, nil
+	}
+	if service == "" {
+		return "", nil
 	}
 	for _, r := range gcpBySvc[service] {
 		if r.IAM != GCPIAMNone {
 			continue
 		}
-		for _, p := range r.AuditNames {
-			vars := map[string]string{}
-			if !gcpMatch(p, name, vars) {
-				continue
-			}
-			for l, v := range gcpLabelVars {
-				if vars[v] == "" && labels[l] != "" {
-					vars[v] = labels[l]
-				}
-			}
-			if vars["zone"] == "" && r.Terraform != "google_dns_record_set" {
-				vars["zone"] = labels["location"]
-			}
-			if vars["location"] == "" {
-				vars["location"] = gcpFirstNonEmpty(labels["location"], labels["zone"], labels["region"])
-			}
-			if s, ok := gcpRender(r.CAIName, vars); ok {
-				return s, r
-			}
+		if s, ok := r.canonicalOfAuditName(name, labels, payload); ok {
+			return s, r
 		}
 	}
 	return "//" + service + "/" + name, nil
+}
+
+// gcpSplitFullName splits "//host/rest".
+func gcpSplitFullName(name string) (host, rest string, ok bool) {
+	after, found := strings.CutPrefix(name, "//")
+	if !found {
+		return "", "", false
+	}
+	host, rest, found = strings.Cut(after, "/")
+	if !found || host == "" || rest == "" {
+		return "", "", false
+	}
+	return host, rest, true
+}
+
+// gcpRowsOfHost returns the non-IAM rows whose CAI names have host, then
+// those of the service named host.
+func gcpRowsOfHost(host string) []*GCPType {
+	var out []*GCPType
+	seen := map[*GCPType]bool{}
+	for i := range GCPTypes {
+		r := &GCPTypes[i]
+		if r.IAM == GCPIAMNone && strings.HasPrefix(r.CAIName, "//"+host+"/") {
+			out = append(out, r)
+			seen[r] = true
+		}
+	}
+	for _, r := range gcpBySvc[host] {
+		if r.IAM == GCPIAMNone && !seen[r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// canonicalOfAuditName matches a relative audit name, or a full name
+// (against the CAI pattern, or "//host/" plus an audit pattern), to this
+// row and renders its canonical id.
+func (r *GCPType) canonicalOfAuditName(name string, labels map[string]string, payload map[string]any) (string, bool) {
+	var pats []string
+	if host, _, ok := gcpSplitFullName(name); ok {
+		pats = append(pats, r.CAIName)
+		for _, p := range r.AuditNames {
+			pats = append(pats, "//"+host+"/"+p)
+		}
+	} else {
+		pats = r.AuditNames
+	}
+	for _, p := range pats {
+		vars := map[string]string{}
+		if !gcpMatch(p, name, vars) {
+			continue
+		}
+		if v := vars["project"]; v == "-" || v == "_" {
+			// The "any project" wildcard (projects/-/serviceAccounts/...).
+			delete(vars, "project")
+		}
+		for l, v := range gcpLabelVars {
+			if vars[v] == "" && labels[l] != "" {
+				vars[v] = labels[l]
+			}
+		}
+		if vars["zone"] == "" && r.Terraform != "google_dns_record_set" {
+			vars["zone"] = labels["location"]
+		}
+		if vars["location"] == "" {
+			vars["location"] = gcpFirstNonEmpty(labels["location"], labels["zone"], labels["region"])
+		}
+		if _, ok := vars["email"]; ok {
+			gcpResolveServiceAccount(vars, labels, payload)
+		}
+		if s, ok := gcpRender(r.CAIName, vars); ok {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// gcpResolveServiceAccount replaces a service account's unique id in
+// vars["email"] by its email when the entry carries it, and fills a
+// missing project from the entry's names or the email.
+func gcpResolveServiceAccount(vars, labels map[string]string, payload map[string]any) {
+	if uid := vars["email"]; !strings.Contains(uid, "@") {
+		if e := gcpServiceAccountEmail(uid, labels, payload); e != "" {
+			vars["email"] = e
+		}
+	}
+	if vars["project"] == "" {
+		vars["project"] = gcpFirstNonEmpty(gcpPayloadProject(payload), gcpSAProject(vars["email"]))
+	}
+}
+
+// gcpServiceAccountEmail finds the email of the service account whose
+// unique id is uid in an IAM audit entry: resource.labels.email_id of a
+// service_account LogEntry (when its unique_id, if any, is uid), a
+// ".../serviceAccounts/<email>" name in the request, response or
+// authorizationInfo, or response.email / request.service_account.email.
+func gcpServiceAccountEmail(uid string, labels map[string]string, payload map[string]any) string {
+	if e := labels["email_id"]; strings.Contains(e, "@") && (labels["unique_id"] == "" || labels["unique_id"] == uid) {
+		return e
+	}
+	if payload == nil {
+		return ""
+	}
+	for _, n := range gcpPayloadNames(payload) {
+		if e := gcpEmailInName(n); e != "" {
+			return e
+		}
+	}
+	req := gcpGet(payload, "request")
+	for _, sa := range []any{gcpGet(payload, "response"), gcpGet(req, "service_account"), gcpGet(req, "serviceAccount")} {
+		e := gcpStr(gcpGet(sa, "email"))
+		u := gcpStr(gcpGet(sa, "unique_id"))
+		if u == "" {
+			u = gcpStr(gcpGet(sa, "uniqueId"))
+		}
+		if strings.Contains(e, "@") && (u == "" || u == uid) {
+			return e
+		}
+	}
+	return ""
+}
+
+// gcpPayloadNames lists the resource names an AuditLog carries besides
+// resourceName: request.name, request.resource, request.service_account.name,
+// response.name, authorizationInfo[].resource and
+// authorizationInfo[].resourceAttributes.name.
+func gcpPayloadNames(payload map[string]any) []string {
+	if payload == nil {
+		return nil
+	}
+	var out []string
+	add := func(v any) {
+		if s := gcpStr(v); s != "" {
+			out = append(out, s)
+		}
+	}
+	req, resp := gcpGet(payload, "request"), gcpGet(payload, "response")
+	add(gcpGet(req, "name"))
+	add(gcpGet(req, "resource"))
+	add(gcpGet(gcpGet(req, "service_account"), "name"))
+	add(gcpGet(gcpGet(req, "serviceAccount"), "name"))
+	add(gcpGet(resp, "name"))
+	if ai, ok := gcpGet(payload, "authorizationInfo").([]any); ok {
+		for _, a := range ai {
+			add(gcpGet(a, "resource"))
+			add(gcpGet(gcpGet(a, "resourceAttributes"), "name"))
+		}
+	}
+	return out
+}
+
+// gcpEmailInName returns E of ".../serviceAccounts/E[/...]" when E is an
+// email.
+func gcpEmailInName(name string) string {
+	i := strings.Index(name, "serviceAccounts/")
+	if i < 0 {
+		return ""
+	}
+	e, _, _ := strings.Cut(name[i+len("serviceAccounts/"):], "/")
+	if !strings.Contains(e, "@") {
+		return ""
+	}
+	return e
+}
+
+// gcpPayloadProject returns P of the first "projects/P/..." name of the
+// payload whose P is not a wildcard.
+func gcpPayloadProject(payload map[string]any) string {
+	for _, n := range gcpPayloadNames(payload) {
+		i := strings.Index(n, "projects/")
+		if i < 0 || i > 0 && n[i-1] != '/' {
+			continue
+		}
+		p, _, _ := strings.Cut(n[i+len("projects/"):], "/")
+		if p != "" && p != "-" && p != "_" {
+			return p
+		}
+	}
+	return ""
+}
+
+// gcpGet reads key of a JSON object, also under its other spelling
+// (service_account / serviceAccount, any case), as audit payloads come
+// with proto field names or JSON names depending on the exporter.
+func gcpGet(v any, key string) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	if x, ok := m[key]; ok {
+		return x
+	}
+	want := gcpFoldKey(key)
+	for k, x := range m {
+		if gcpFoldKey(k) == want {
+			return x
+		}
+	}
+	return nil
+}
+
+func gcpFoldKey(k string) string {
+	return strings.ToLower(strings.ReplaceAll(k, "_", ""))
 }
 
 func gcpFirstNonEmpty(s ...string) string {
@@ -719,22 +1070,95 @@ func gcpFirstNonEmpty(s ...string) string {
 	return ""
 }
 
+// hasMethod reports whether the row lists method.
+func (r *GCPType) hasMethod(method string) bool {
+	m := GCPNormalizeMethod(method)
+	for _, x := range r.Methods {
+		if x.Name == m || x.Name == method {
+			return true
+		}
+	}
+	return false
+}
+
+// gcpMethodRow returns the non-IAM row of service owning method.
+func gcpMethodRow(service, method string) *GCPType {
+	for _, r := range gcpBySvc[service] {
+		if r.IAM == GCPIAMNone && r.hasMethod(method) {
+			return r
+		}
+	}
+	return nil
+}
+
+// gcpResponseResource returns the canonical id of the resource of row r
+// that an audit entry's response names (response.name, or for service
+// accounts response.email): the resource a create method made when the
+// entry's resourceName names its parent (CreateServiceAccount logs the
+// project, CreateServiceAccountKey the service account).
+func gcpResponseResource(r *GCPType, labels map[string]string, payload map[string]any) string {
+	resp := gcpGet(payload, "response")
+	if n := gcpStr(gcpGet(resp, "name")); n != "" {
+		if s, ok := r.canonicalOfAuditName(strings.TrimPrefix(n, "/"), labels, payload); ok {
+			return s
+		}
+	}
+	if e := gcpStr(gcpGet(resp, "email")); strings.Contains(e, "@") && strings.HasSuffix(r.CAIName, "/serviceAccounts/{email}") {
+		if s, ok := r.canonicalOfAuditName("projects/-/serviceAccounts/"+e, labels, payload); ok {
+			return s
+		}
+	}
+	return ""
+}
+
 // GCPEventResources returns the canonical ids an audit event touches: the
-// resource itself, plus its "/iamPolicy" id for IAM policy changes, plus
-// the managed zone for DNS record-set changes (dns.changes.create names the
-// zone). It returns the matched row and method where known.
+// resource itself, plus its "/iamPolicy" id for IAM policy changes. It
+// returns the matched row and method where known. resourceName may be
+// relative or a full resource name ("//service.googleapis.com/...").
 func GCPEventResources(service, method, resourceName string, labels map[string]string) (ids []string, row *GCPType, m GCPMethod, known bool) {
-	id, row := GCPCanonicalFromAudit(service, resourceName, labels)
+	return GCPAuditResources(service, method, resourceName, labels, nil)
+}
+
+// GCPAuditResources is GCPEventResources that also reads the entry's
+// protoPayload (payload, may be nil) where the resourceName alone does not
+// name the resource as Terraform and CAI do:
+//
+//   - a service account (or key) named by its unique id
+//     ("projects/-/serviceAccounts/1123...") is named by its email, found in
+//     resource.labels.email_id or the request/response/authorizationInfo
+//     names (see gcpServiceAccountEmail);
+//   - a create method whose resourceName is the parent (CreateServiceAccount
+//     logs "projects/p", CreateServiceAccountKey the service account) also
+//     names the created resource from response.name (or response.email);
+//     when the parent matched no row, that resource replaces it.
+func GCPAuditResources(service, method, resourceName string, labels map[string]string, payload map[string]any) (ids []string, row *GCPType, m GCPMethod, known bool) {
+	id, row := gcpCanonicalFromAudit(service, resourceName, labels, payload)
 	if id == "" {
 		return nil, nil, GCPMethod{}, false
 	}
+	if service == "" {
+		if host, _, ok := gcpSplitFullName(resourceName); ok {
+			service = host
+		}
+	}
 	ids = []string{id}
+	if payload != nil && (row == nil || !row.hasMethod(method)) {
+		if mr := gcpMethodRow(service, method); mr != nil && mr != row {
+			if cid := gcpResponseResource(mr, labels, payload); cid != "" && cid != id {
+				if row == nil {
+					ids, row = []string{cid}, mr
+				} else {
+					ids = append(ids, cid)
+				}
+			}
+		}
+	}
 	m, known = GCPMethodOf(row, service, method)
 	if !known && row != nil {
 		m, known = GCPMethodOf(nil, service, method)
 	}
 	if GCPIsSetIAM(method) {
-		ids = append(ids, id+"/iamPolicy")
+		ids = append(ids, ids[0]+"/iamPolicy")
 		m, known = GCPMethod{Name: GCPNormalizeMethod(method), Op: GCPSetIAM}, true
 	}
 	return ids, row, m, known

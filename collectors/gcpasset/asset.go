@@ -251,14 +251,21 @@ func (mp *mapper) iam(parent string, row *identity.GCPType, account, region stri
 		return nil
 	}
 	type binding struct {
-		Role    string   `json:"role"`
-		Members []string `json:"members"`
+		Role      string         `json:"role"`
+		Members   []string       `json:"members"`
+		Condition map[string]any `json:"condition,omitempty"`
+		cond      identity.GCPIAMCondition
 	}
 	var bs []binding
 	if raw, ok := pol["bindings"].([]any); ok {
 		for _, b := range raw {
 			bm, _ := b.(map[string]any)
 			x := binding{Role: str(bm["role"])}
+			// Conditional bindings of one role are distinct resources
+			// (google_*_iam_member/_binding with a condition block).
+			if x.cond = identity.GCPIAMConditionOf(bm["condition"]); !x.cond.IsZero() {
+				x.Condition = map[string]any{"title": x.cond.Title, "description": x.cond.Description, "expression": x.cond.Expression}
+			}
 			if ms, ok := bm["members"].([]any); ok {
 				for _, m := range ms {
 					x.Members = append(x.Members, str(m))
@@ -271,7 +278,12 @@ func (mp *mapper) iam(parent string, row *identity.GCPType, account, region stri
 			bs = append(bs, x)
 		}
 	}
-	sort.Slice(bs, func(i, j int) bool { return bs[i].Role < bs[j].Role })
+	sort.Slice(bs, func(i, j int) bool {
+		if bs[i].Role != bs[j].Role {
+			return bs[i].Role < bs[j].Role
+		}
+		return bs[i].cond.Key() < bs[j].cond.Key()
+	})
 	var out []collectors.LiveResource
 	mk := func(kind identity.GCPIAMKind, id string, attrs map[string]any) {
 		r := rows[kind]
@@ -288,11 +300,17 @@ func (mp *mapper) iam(parent string, row *identity.GCPType, account, region stri
 		for i, m := range b.Members {
 			members[i] = m
 		}
-		mk(identity.GCPIAMBinding, identity.GCPIAMCanonical(parent, identity.GCPIAMBinding, b.Role, ""),
-			map[string]any{"role": b.Role, "members": members})
+		battrs := map[string]any{"role": b.Role, "members": members}
+		if b.Condition != nil {
+			battrs["condition"] = []any{b.Condition}
+		}
+		mk(identity.GCPIAMBinding, identity.GCPIAMCanonicalWithCondition(parent, identity.GCPIAMBinding, b.Role, "", b.cond), battrs)
 		for _, m := range b.Members {
-			mk(identity.GCPIAMMember, identity.GCPIAMCanonical(parent, identity.GCPIAMMember, b.Role, m),
-				map[string]any{"role": b.Role, "member": m})
+			mattrs := map[string]any{"role": b.Role, "member": m}
+			if b.Condition != nil {
+				mattrs["condition"] = []any{b.Condition}
+			}
+			mk(identity.GCPIAMMember, identity.GCPIAMCanonicalWithCondition(parent, identity.GCPIAMMember, b.Role, m, b.cond), mattrs)
 		}
 	}
 	return out

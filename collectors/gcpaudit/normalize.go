@@ -138,7 +138,7 @@ func normalize(m map[string]any, raw []byte) (model.Event, error) {
 		// relative name and the service that owns it.
 		rsvc, rname = host, rest
 	}
-	if ids, _, _, _ := identity.GCPEventResources(rsvc, method, rname, labels); len(ids) > 0 {
+	if ids, _, _, _ := identity.GCPAuditResources(rsvc, method, rname, labels, pp); len(ids) > 0 {
 		ev.Resources = ids
 	}
 
