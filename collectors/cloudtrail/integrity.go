@@ -15,6 +15,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -29,17 +30,24 @@ import (
 	"github.com/driftwarden/driftwarden/store"
 )
 
-// Integrity problems, each a critical integrity_failure finding.
+// Integrity problems, each an integrity_failure finding: critical ("Audit
+// trail tampered"), except a chain restart (high, "Audit trail gap").
 const (
-	ProblemMissingLog     = "missing_log"    // a log file a digest lists is gone
-	ProblemAlteredLog     = "altered_log"    // its SHA-256 differs from the digest's
-	ProblemBadSignature   = "bad_signature"  // the digest's signature does not verify
-	ProblemBrokenChain    = "broken_chain"   // the digest does not link to the previous one
-	ProblemMissingDigest  = "missing_digest" // a digest of the chain is gone, or the chain has a gap
-	ProblemUnexpectedLog  = "unexpected_log" // a log file no digest lists (possibly injected)
-	ProblemInvalidDigest  = "invalid_digest" // unreadable, or not where it says it was delivered
-	unexpectedMargin      = 5 * time.Minute  // delivery-latency tolerance at digest boundaries
-	digestSignatureSuffix = ".sig"           // sidecar holding a local digest's signature
+	ProblemMissingLog    = "missing_log"    // a log file a digest lists is gone
+	ProblemAlteredLog    = "altered_log"    // its SHA-256 differs from the digest's
+	ProblemBadSignature  = "bad_signature"  // the digest's signature does not verify
+	ProblemBrokenChain   = "broken_chain"   // the digest does not link to the previous one
+	ProblemMissingDigest = "missing_digest" // a digest of the chain is gone, or the chain has a gap
+	ProblemUnexpectedLog = "unexpected_log" // a log file no digest lists (possibly injected)
+	ProblemInvalidDigest = "invalid_digest" // unreadable, or not where it says it was delivered
+	// ProblemChainRestart is a starting digest (previous* fields null) after
+	// a digest of the same trail: CloudTrail restarts the chain when logging
+	// or log file validation is stopped and started again. Nobody but
+	// CloudTrail can sign a starting digest, so this is a gap in coverage,
+	// not proof of tampering: a high (not critical) finding.
+	ProblemChainRestart   = "chain_restart"
+	unexpectedMargin      = 5 * time.Minute // delivery-latency tolerance at digest boundaries
+	digestSignatureSuffix = ".sig"          // sidecar holding a local digest's signature
 )
 
 var problemTitles = map[string]string{
@@ -50,6 +58,7 @@ var problemTitles = map[string]string{
 	ProblemMissingDigest: "digest missing",
 	ProblemUnexpectedLog: "unexpected log file",
 	ProblemInvalidDigest: "digest file invalid",
+	ProblemChainRestart:  "digest chain restarted (logging or log file validation was stopped)",
 }
 
 // digestFile is a CloudTrail digest (the fields validation reads).
@@ -64,7 +73,11 @@ type digestFile struct {
 	PreviousDigestS3Bucket  *string `json:"previousDigestS3Bucket"`
 	PreviousDigestS3Object  *string `json:"previousDigestS3Object"`
 	PreviousDigestSignature *string `json:"previousDigestSignature"`
-	LogFiles                []struct {
+	// PreviousDigestHashValue is the hex SHA-256 of the previous digest's
+	// uncompressed content (null in a starting digest).
+	PreviousDigestHashValue     *string `json:"previousDigestHashValue"`
+	PreviousDigestHashAlgorithm *string `json:"previousDigestHashAlgorithm"`
+	LogFiles                    []struct {
 		S3Bucket      string `json:"s3Bucket"`
 		S3Object      string `json:"s3Object"`
 		HashValue     string `json:"hashValue"`
@@ -78,6 +91,10 @@ type digestLink struct {
 	Key string    `json:"key"`
 	Sig string    `json:"sig"`
 	End time.Time `json:"end"`
+	// Hash is the hex SHA-256 of the digest's uncompressed content, what the
+	// next digest's previousDigestHashValue must be (empty in checkpoints
+	// written before it was kept: not compared).
+	Hash string `json:"hash,omitempty"`
 	// BadSig marks a link whose own signature failed: the next digest's
 	// previousDigestSignature is then not compared (reported once).
 	BadSig bool `json:"bad_sig,omitempty"`
@@ -102,6 +119,10 @@ type integrityProblem struct {
 type digestCheckpoint struct {
 	Trails   map[string]*digestLink `json:"trails,omitempty"`
 	Problems []integrityProblem     `json:"problems,omitempty"`
+	// Backfills are the _backfill digests validated whose keys are still
+	// listed: CloudTrail delivers them late, after later hourly digests, so
+	// the chain position does not tell whether one was validated.
+	Backfills []string `json:"backfills,omitempty"`
 }
 
 // IntegrityScope is the scope of a source's integrity findings for one
@@ -197,6 +218,9 @@ func (s *FileSource) validatePrefix(ctx context.Context, cp collectors.Checkpoin
 	// finding resolves because the scope is audited without it).
 	for _, p := range v.cp.Problems {
 		still, err := v.recheck(ctx, p)
+		if errors.Is(err, errNoSignatureYet) {
+			still, err = true, nil
+		}
 		if err != nil {
 			errs = append(errs, err)
 			v.add(p) // unknown: keep it open
@@ -217,8 +241,14 @@ func (s *FileSource) validatePrefix(ctx context.Context, cp collectors.Checkpoin
 	}
 	if startAfter != "" {
 		// List the whole day of the oldest link (keys of several trails
-		// interleave within a day).
-		startAfter = strings.TrimSuffix(startAfter, "/")
+		// interleave within a day) and the day before: a _backfill digest
+		// goes into the folder of the hour it completes, which may be
+		// yesterday's by the time it is delivered.
+		startAfter = dayBefore(strings.TrimSuffix(startAfter, "/"))
+	}
+	doneBackfill := map[string]bool{}
+	for _, k := range v.cp.Backfills {
+		doneBackfill[k] = true
 	}
 	keys, err := s.store.Keys(ctx, dp, startAfter)
 	if err != nil {
@@ -234,6 +264,7 @@ func (s *FileSource) validatePrefix(ctx context.Context, cp collectors.Checkpoin
 	}
 	var validated []done
 	listed := map[string]bool{}
+	deferred := map[string]bool{}
 	stopped := err != nil
 	for _, k := range keys {
 		if stopped {
@@ -244,18 +275,58 @@ func (s *FileSource) validatePrefix(ctx context.Context, cp collectors.Checkpoin
 			continue
 		}
 		trails[trail] = true
+		if deferred[trail] {
+			continue
+		}
 		link := v.cp.Trails[trail]
-		if link != nil && k <= link.Key {
+		if backfill {
+			if doneBackfill[k] {
+				continue
+			}
+		} else if link != nil && k <= link.Key {
 			continue
 		}
 		d, err := v.validateDigest(ctx, k, trail, backfill, listed)
+		if errors.Is(err, errNoSignatureYet) {
+			if backfill {
+				// A backfill digest is outside the chain: without its
+				// sidecar a local copy cannot verify it.
+				s.log.Warn("CloudTrail backfill digest has no signature sidecar: not validated", "source", s.name, "digest", k)
+				doneBackfill[k] = true
+				continue
+			}
+			// The newest digest of a local copy: validated when the next
+			// digest (holding its signature) is there.
+			deferred[trail] = true
+			continue
+		}
 		if err != nil {
 			errs = append(errs, err)
 			stopped = true // retried next cycle from here
 			break
 		}
-		if d != nil {
+		if backfill {
+			doneBackfill[k] = true
+		}
+		if d != nil && !backfill {
+			// A backfill digest lists only the late files of its hour: the
+			// hour is judged by its hourly digest.
 			validated = append(validated, done{start: d.start, end: d.end, key: k})
+		}
+	}
+	// Keep the validated backfills that the next cycle still lists.
+	v.cp.Backfills = nil
+	for k := range doneBackfill {
+		if k > startAfter {
+			v.cp.Backfills = append(v.cp.Backfills, k)
+		}
+	}
+	sort.Strings(v.cp.Backfills)
+	// A log file reported as unexpected that a digest (typically a late
+	// _backfill one) now lists is no longer unexpected.
+	for fp, p := range v.open {
+		if p.Kind == ProblemUnexpectedLog && listed[p.Object] {
+			delete(v.open, fp)
 		}
 	}
 
@@ -304,11 +375,14 @@ func (s *FileSource) validatePrefix(ctx context.Context, cp collectors.Checkpoin
 	// 4. Findings, checkpoint, scope.
 	v.cp.Problems = nil
 	for _, fp := range v.order {
-		p := v.open[fp]
+		p, ok := v.open[fp]
+		if !ok {
+			continue
+		}
 		v.cp.Problems = append(v.cp.Problems, p)
 		batch.Findings = append(batch.Findings, v.finding(fp, p))
 	}
-	if val, err := json.Marshal(v.cp); err == nil && (len(v.cp.Trails) > 0 || len(v.cp.Problems) > 0) {
+	if val, err := json.Marshal(v.cp); err == nil && (len(v.cp.Trails) > 0 || len(v.cp.Problems) > 0 || len(v.cp.Backfills) > 0) {
 		batch.Checkpoints[key] = string(val)
 	}
 	if len(errs) == 0 {
@@ -318,11 +392,15 @@ func (s *FileSource) validatePrefix(ctx context.Context, cp collectors.Checkpoin
 }
 
 func (v *validation) finding(fp string, p integrityProblem) model.Finding {
+	severity, title := model.SeverityCritical, "Audit trail tampered: "+problemTitles[p.Kind]
+	if p.Kind == ProblemChainRestart {
+		severity, title = model.SeverityHigh, "Audit trail gap: "+problemTitles[p.Kind]
+	}
 	return model.Finding{
 		Fingerprint:  fp,
 		Kind:         model.FindingIntegrityFailure,
-		Severity:     model.SeverityCritical,
-		Title:        "Audit trail tampered: " + problemTitles[p.Kind],
+		Severity:     severity,
+		Title:        title,
 		Message:      p.Detail,
 		ResourceID:   v.s.store.Location(p.Object),
 		ResourceType: "aws_cloudtrail",
@@ -339,7 +417,7 @@ type digestInfo struct{ start, end time.Time }
 // the trail's link to it. An error means it could not be read (retry).
 func (v *validation) validateDigest(ctx context.Context, key, trail string, backfill bool, listed map[string]bool) (*digestInfo, error) {
 	s := v.s
-	d, _, sig, problems, err := v.readDigest(ctx, key)
+	d, sum, sig, problems, err := v.readDigest(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -363,14 +441,17 @@ func (v *validation) validateDigest(ctx context.Context, key, trail string, back
 	if !backfill {
 		link := v.cp.Trails[trail]
 		prevObj, prevSig := deref(d.PreviousDigestS3Object), deref(d.PreviousDigestSignature)
+		prevHash := strings.TrimSpace(deref(d.PreviousDigestHashValue))
 		switch {
 		case link == nil:
 			// The first digest seen of this trail: older digests may have
 			// expired by lifecycle rules, so the link is not judged.
 		case prevObj == "" && prevSig == "":
-			v.add(integrityProblem{Kind: ProblemMissingDigest, Object: key, Digest: key, Permanent: true,
-				Detail: fmt.Sprintf("digest chain of trail %s restarts at %s after %s: digests between %s and %s are missing (log file validation or logging was stopped)",
-					trail, key, link.Key, link.End.Format(time.RFC3339), start.Format(time.RFC3339))})
+			// A starting digest: CloudTrail restarted the chain (logging
+			// or validation was stopped, then started again).
+			v.add(integrityProblem{Kind: ProblemChainRestart, Object: key, Digest: key, Permanent: true,
+				Detail: fmt.Sprintf("digest chain of trail %s restarts at %s after %s: no digest covers log files delivered between %s and %s (logging or log file validation was stopped, or the digests after %s were deleted)",
+					trail, key, link.Key, link.End.Format(time.RFC3339), start.Format(time.RFC3339), link.Key)})
 		case prevObj != link.Key:
 			exists, err := v.exists(ctx, prevObj)
 			if err != nil {
@@ -384,10 +465,13 @@ func (v *validation) validateDigest(ctx context.Context, key, trail string, back
 					Detail: fmt.Sprintf("digest %s names %s as its previous digest, but the previous digest of trail %s is %s", key, prevObj, trail, link.Key)})
 			}
 		case prevSig != link.Sig && !link.BadSig:
-			v.add(integrityProblem{Kind: ProblemBrokenChain, Object: key, Digest: key, Want: link.Key, WantSg: link.Sig,
+			v.add(integrityProblem{Kind: ProblemBrokenChain, Object: key, Digest: key, Want: link.Key, WantSg: link.Sig, Hash: link.Hash,
 				Detail: fmt.Sprintf("digest %s: previousDigestSignature does not match the signature of %s", key, link.Key)})
+		case link.Hash != "" && prevHash != "" && !link.BadSig && !strings.EqualFold(prevHash, link.Hash):
+			v.add(integrityProblem{Kind: ProblemBrokenChain, Object: key, Digest: key, Want: link.Key, WantSg: link.Sig, Hash: link.Hash,
+				Detail: fmt.Sprintf("digest %s: previousDigestHashValue does not match the SHA-256 of %s", key, link.Key)})
 		}
-		v.cp.Trails[trail] = &digestLink{Key: key, Sig: sig, End: end, BadSig: badSig}
+		v.cp.Trails[trail] = &digestLink{Key: key, Sig: sig, End: end, Hash: hex.EncodeToString(sum[:]), BadSig: badSig}
 	}
 
 	// The log files it lists.
@@ -449,7 +533,23 @@ func (v *validation) readDigest(ctx context.Context, key string) (d *digestFile,
 		return []integrityProblem{{Kind: ProblemBadSignature, Object: key, Digest: key, Detail: fmt.Sprintf("digest %s: ", key) + fmt.Sprintf(format, args...)}}
 	}
 	if sig == "" {
-		return &df, sum, sig, bad("no signature (S3 metadata x-amz-meta-signature, or the %s sidecar of a local directory)", digestSignatureSuffix), nil
+		if _, local := s.store.(localStore); local {
+			// Offline (a downloaded copy has no S3 metadata): the
+			// signature of a digest is also the previousDigestSignature of
+			// the next digest of its chain, as AWS's offline validation
+			// guide suggests. The newest digest waits for its successor.
+			next, found, err := v.signatureFromNext(ctx, key)
+			if err != nil {
+				return nil, sum, "", nil, err
+			}
+			if !found {
+				return nil, sum, "", nil, errNoSignatureYet
+			}
+			sig = next
+		}
+	}
+	if sig == "" {
+		return &df, sum, sig, bad("no signature (S3 metadata x-amz-meta-signature; for a local directory the %s sidecar, or the previousDigestSignature of the next digest)", digestSignatureSuffix), nil
 	}
 	rawSig, err := hex.DecodeString(strings.TrimSpace(sig))
 	if err != nil {
@@ -480,7 +580,75 @@ func (v *validation) readDigest(ctx context.Context, key string) (d *digestFile,
 	return &df, sum, sig, bad("signature does not verify with the CloudTrail public key %s", df.Fingerprint), nil
 }
 
+// dayBefore returns the folder of the day before a ".../YYYY/MM/DD" folder
+// (the folder itself when it does not end in a date).
+func dayBefore(dir string) string {
+	if len(dir) < 10 {
+		return dir
+	}
+	t, err := time.Parse("2006/01/02", dir[len(dir)-10:])
+	if err != nil {
+		return dir
+	}
+	return dir[:len(dir)-10] + t.AddDate(0, 0, -1).Format("2006/01/02")
+}
+
 var errBadGzip = errors.New("bad gzip stream")
+
+// errNoSignatureYet: a local digest without a signature sidecar whose
+// successor (holding its signature) has not been delivered yet.
+var errNoSignatureYet = errors.New("digest signature not available yet")
+
+// signatureFromNext finds the next digest of key's chain in a local copy
+// (the same day folder, then the next one) and returns its
+// previousDigestSignature when it names key. found is false when there is
+// no next digest yet; "" with found true when the next digest does not link
+// to key (key ended its chain: its signature is not recoverable offline).
+func (v *validation) signatureFromNext(ctx context.Context, key string) (sig string, found bool, err error) {
+	trail, backfill, ok := trailOf(key)
+	if !ok || backfill {
+		return "", false, nil // backfill digests are outside the chain
+	}
+	dir := path.Dir(key)
+	for _, d := range []string{dir, dayAfter(dir)} {
+		if d == "" {
+			continue
+		}
+		keys, err := v.s.store.Keys(ctx, d+"/", key)
+		if err != nil {
+			return "", false, &collectors.InputError{Source: v.s.name, Location: v.s.store.Location(d), Err: fmt.Errorf("listing digest files: %w", err)}
+		}
+		for _, k := range keys {
+			t, bf, ok := trailOf(k)
+			if !ok || bf || t != trail {
+				continue
+			}
+			data, err := v.readAll(ctx, k)
+			if err != nil {
+				return "", true, nil // unreadable: reported when it is validated
+			}
+			var next digestFile
+			if json.Unmarshal(data, &next) != nil || deref(next.PreviousDigestS3Object) != key {
+				return "", true, nil
+			}
+			return deref(next.PreviousDigestSignature), true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// dayAfter returns the folder of the day after a ".../YYYY/MM/DD" folder
+// ("" when it does not end in a date).
+func dayAfter(dir string) string {
+	if len(dir) < 10 {
+		return ""
+	}
+	t, err := time.Parse("2006/01/02", dir[len(dir)-10:])
+	if err != nil {
+		return ""
+	}
+	return dir[:len(dir)-10] + t.AddDate(0, 0, 1).Format("2006/01/02")
+}
 
 // readAll reads an object whole, decompressed (digests are small).
 func (v *validation) readAll(ctx context.Context, key string) ([]byte, error) {
@@ -610,7 +778,8 @@ func (v *validation) recheck(ctx context.Context, p integrityProblem) (bool, err
 		if err != nil {
 			return true, err
 		}
-		return d == nil || deref(d.PreviousDigestS3Object) != p.Want || deref(d.PreviousDigestSignature) != p.WantSg, nil
+		return d == nil || deref(d.PreviousDigestS3Object) != p.Want || deref(d.PreviousDigestSignature) != p.WantSg ||
+			(p.Hash != "" && !strings.EqualFold(strings.TrimSpace(deref(d.PreviousDigestHashValue)), p.Hash)), nil
 	case ProblemMissingDigest:
 		d, _, sig, problems, err := v.readDigest(ctx, p.Object)
 		if err != nil {

@@ -95,7 +95,7 @@ func newTestTrail(t *testing.T, bucket string, tweak func(i int, d map[string]an
 
 func newTestTrailN(t *testing.T, bucket string, hours int, tweak func(i int, d map[string]any)) *testTrail {
 	tr := &testTrail{bucket: bucket, objects: map[string][]byte{}, sigs: map[string]string{}, content: map[string]string{}}
-	var prevKey, prevSig any // nil for the first digest
+	var prevKey, prevSig, prevHash any // nil for the first digest
 	for h := 0; h < hours; h++ {
 		hour := 10 + h
 		var files []map[string]any
@@ -116,10 +116,12 @@ func newTestTrailN(t *testing.T, bucket string, hours int, tweak func(i int, d m
 			"awsAccountId": "111122223333", "digestStartTime": fmt.Sprintf("2024-05-01T%02d:00:00Z", hour), "digestEndTime": end,
 			"digestS3Bucket": bucket, "digestS3Object": dk, "digestPublicKeyFingerprint": testFP, "digestSignatureAlgorithm": "SHA256withRSA",
 			"newestEventTime": end, "oldestEventTime": fmt.Sprintf("2024-05-01T%02d:05:00Z", hour),
-			"previousDigestS3Bucket": nil, "previousDigestS3Object": prevKey, "previousDigestSignature": prevSig, "logFiles": files,
+			"previousDigestS3Bucket": nil, "previousDigestS3Object": prevKey, "previousDigestSignature": prevSig,
+			"previousDigestHashValue": prevHash, "previousDigestHashAlgorithm": nil, "logFiles": files,
 		}
 		if prevKey != nil {
 			d["previousDigestS3Bucket"] = bucket
+			d["previousDigestHashAlgorithm"] = "SHA-256"
 		}
 		if tweak != nil {
 			tweak(h, d)
@@ -134,7 +136,8 @@ func newTestTrailN(t *testing.T, bucket string, hours int, tweak func(i int, d m
 		tr.objects[dk] = gz(t, string(body))
 		tr.sigs[dk] = sig
 		tr.digests = append(tr.digests, dk)
-		prevKey, prevSig = dk, sig
+		dsum := sha256.Sum256(body) // of the uncompressed digest
+		prevKey, prevSig, prevHash = dk, sig, hex.EncodeToString(dsum[:])
 	}
 	return tr
 }

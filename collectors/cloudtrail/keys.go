@@ -67,7 +67,7 @@ func (a *APIPublicKeys) Keys(ctx context.Context, region, fingerprint string, t 
 		}
 		for _, pk := range out.PublicKeyList {
 			fp := aws.ToString(pk.Fingerprint)
-			key, err := x509.ParsePKCS1PublicKey(pk.Value)
+			key, err := parseDERPublicKey(pk.Value)
 			if err != nil {
 				continue // not a key we can use; another may match
 			}
@@ -87,6 +87,24 @@ func (a *APIPublicKeys) Keys(ctx context.Context, region, fingerprint string, t 
 		return nil, nil
 	}
 	return []*rsa.PublicKey{found}, nil
+}
+
+// parseDERPublicKey parses a ListPublicKeys Value: DER PKCS#1
+// RSAPublicKey as documented, or a DER SubjectPublicKeyInfo (some keys in
+// AWS's own ListPublicKeys sample response are in that form).
+func parseDERPublicKey(der []byte) (*rsa.PublicKey, error) {
+	if k, err := x509.ParsePKCS1PublicKey(der); err == nil {
+		return k, nil
+	}
+	pk, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, errors.New("not a DER RSA public key (PKCS#1 or SubjectPublicKeyInfo)")
+	}
+	rk, ok := pk.(*rsa.PublicKey)
+	if !ok {
+		return nil, errors.New("not an RSA public key")
+	}
+	return rk, nil
 }
 
 // PEMPublicKeys are public keys read from a PEM file (tests, offline
