@@ -29,9 +29,15 @@ package identity
 // condition inserts "/conditions/<key>" after the role (see
 // GCPIAMCondition.Key), so conditional bindings of one role, and a role's
 // conditional and unconditional bindings, have distinct ids; unconditional
-// ids do not change. An audit SetIamPolicy event names the parent and
+// ids do not change. The member is spelled as the google provider keys it
+// (GCPNormalizeIAMMember: value lower-cased except for case-sensitive
+// identifiers). An audit SetIamPolicy event names the parent and
 // parent+"/iamPolicy" (GCPEventResources), which is a prefix of every
-// binding and member id of that parent.
+// binding and member id of that parent; when the entry carries the
+// policy delta (serviceData.policyDelta.bindingDeltas and the like, see
+// gcpBindingDeltas), GCPAuditResources also names the binding and member
+// ids of each delta, so that google_*_iam_binding and _iam_member
+// resources get the event.
 //
 // Service accounts are keyed by email, as Terraform and the CAI collector
 // name them. IAM audit entries often name one by its numeric unique id
@@ -56,6 +62,7 @@ package identity
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -767,9 +774,10 @@ func GCPIAMCanonical(parent string, kind GCPIAMKind, role, member string) string
 // GCPIAMCanonicalWithCondition builds the canonical id of an IAM policy,
 // binding or member of the resource parent whose binding has the condition
 // cond (zero: none, the ids of GCPIAMCanonical): "<parent>/iamPolicy/<role>
-// /conditions/<cond.Key()>" and that followed by "/members/<member>". Both
-// the Terraform side (condition block or id) and CAI (bindings[].condition,
-// read with GCPIAMConditionOf) compute the same key.
+// /conditions/<cond.Key()>" and that followed by "/members/<member>", the
+// member spelled by GCPNormalizeIAMMember. Both the Terraform side
+// (condition block or id) and CAI (bindings[].condition, read with
+// GCPIAMConditionOf) compute the same key.
 func GCPIAMCanonicalWithCondition(parent string, kind GCPIAMKind, role, member string, cond GCPIAMCondition) string {
 	binding := parent + "/iamPolicy/" + role
 	if k := cond.Key(); k != "" {
@@ -787,7 +795,7 @@ func GCPIAMCanonicalWithCondition(parent string, kind GCPIAMKind, role, member s
 		if role == "" || member == "" {
 			return ""
 		}
-		return binding + "/members/" + member
+		return binding + "/members/" + GCPNormalizeIAMMember(member)
 	}
 	return parent
 }
@@ -1130,7 +1138,11 @@ func GCPEventResources(service, method, resourceName string, labels map[string]s
 //   - a create method whose resourceName is the parent (CreateServiceAccount
 //     logs "projects/p", CreateServiceAccountKey the service account) also
 //     names the created resource from response.name (or response.email);
-//     when the parent matched no row, that resource replaces it.
+//     when the parent matched no row, that resource replaces it;
+//   - a SetIamPolicy-like method names, after the resource and its
+//     "/iamPolicy", the binding id (with its condition, if any) and the
+//     member id of every binding delta the entry logs (ADD and REMOVE),
+//     once each, in log order; without a delta only the first two.
 func GCPAuditResources(service, method, resourceName string, labels map[string]string, payload map[string]any) (ids []string, row *GCPType, m GCPMethod, known bool) {
 	id, row := gcpCanonicalFromAudit(service, resourceName, labels, payload)
 	if id == "" {
@@ -1159,9 +1171,135 @@ func GCPAuditResources(service, method, resourceName string, labels map[string]s
 	}
 	if GCPIsSetIAM(method) {
 		ids = append(ids, ids[0]+"/iamPolicy")
+		ids = gcpAppendDeltaIDs(ids, ids[0], gcpBindingDeltas(payload))
 		m, known = GCPMethod{Name: GCPNormalizeMethod(method), Op: GCPSetIAM}, true
 	}
 	return ids, row, m, known
+}
+
+// gcpBindingDeltas returns the bindingDeltas of an IAM policy change, from
+// wherever the entry's service logs them:
+//
+//   - protoPayload.serviceData.policyDelta (google.iam.v1.logging.AuditData:
+//     Resource Manager, IAM, Cloud Storage, Pub/Sub, KMS and most services);
+//   - protopayload_auditlog.servicedata_v1_iam.policyDelta (the same, as a
+//     BigQuery log sink table names it);
+//   - protoPayload.metadata.datasetChange / .tableChange (BigQuery's
+//     BigQueryAuditMetadata), also from metadataJson, the string a BigQuery
+//     sink table holds metadata in.
+//
+// The first place holding any delta wins; nil when there is none.
+func gcpBindingDeltas(payload map[string]any) []any {
+	if payload == nil {
+		return nil
+	}
+	md := gcpGet(payload, "metadata")
+	if _, ok := md.(map[string]any); !ok {
+		if s := gcpStr(gcpGet(payload, "metadataJson")); s != "" {
+			var v map[string]any
+			if json.Unmarshal([]byte(s), &v) == nil {
+				md = v
+			}
+		}
+	}
+	for _, v := range []any{
+		gcpGet(gcpGet(gcpGet(payload, "serviceData"), "policyDelta"), "bindingDeltas"),
+		gcpGet(gcpGet(gcpGet(payload, "servicedata_v1_iam"), "policyDelta"), "bindingDeltas"),
+		gcpGet(gcpGet(md, "datasetChange"), "bindingDeltas"),
+		gcpGet(gcpGet(md, "tableChange"), "bindingDeltas"),
+	} {
+		if ds, ok := v.([]any); ok && len(ds) > 0 {
+			return ds
+		}
+	}
+	return nil
+}
+
+// gcpAppendDeltaIDs appends to ids, without duplicates, the binding and
+// member ids of parent that each binding delta ({action, role, member,
+// condition}) touched, added or removed alike. A member logged as deleted
+// ("deleted:user:a@x.example?uid=123", a principal deleted since it was
+// granted) is named as Terraform names it ("user:a@x.example": the
+// google_*_iam_member whose grant that was) and also as logged (the id the
+// CAI collector gives the deleted member).
+func gcpAppendDeltaIDs(ids []string, parent string, deltas []any) []string {
+	if len(deltas) == 0 {
+		return ids
+	}
+	seen := make(map[string]bool, len(ids)+2*len(deltas))
+	for _, id := range ids {
+		seen[id] = true
+	}
+	add := func(id string) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, d := range deltas {
+		role := gcpStr(gcpGet(d, "role"))
+		if role == "" {
+			continue
+		}
+		cond := GCPIAMConditionOf(gcpGet(d, "condition"))
+		add(GCPIAMCanonicalWithCondition(parent, GCPIAMBinding, role, "", cond))
+		member := gcpStr(gcpGet(d, "member"))
+		if member == "" {
+			continue
+		}
+		if live := gcpUndeletedMember(member); live != "" {
+			add(GCPIAMCanonicalWithCondition(parent, GCPIAMMember, role, live, cond))
+		}
+		add(GCPIAMCanonicalWithCondition(parent, GCPIAMMember, role, member, cond))
+	}
+	return ids
+}
+
+// gcpUndeletedMember returns "TYPE:VALUE" of a deleted principal as IAM
+// policies show it ("deleted:TYPE:VALUE?uid=N"), or "" for other members.
+func gcpUndeletedMember(member string) string {
+	rest, ok := strings.CutPrefix(member, "deleted:")
+	if !ok {
+		return ""
+	}
+	rest, _, _ = strings.Cut(rest, "?uid=")
+	if typ, v, ok := strings.Cut(rest, ":"); !ok || typ == "" || v == "" {
+		return ""
+	}
+	return rest
+}
+
+// GCPNormalizeIAMMember spells an IAM member as the google provider keys
+// it (its normalizeIamMemberCasing): IAM compares member values without
+// case, so the value after "TYPE:" (after "deleted:TYPE:" for a deleted
+// principal) is lower-cased, except for the case-sensitive allUsers,
+// allAuthenticatedUsers and principal:, principalSet:,
+// principalHierarchy: identifiers; the type is kept as is. Terraform
+// (config spelling), CAI and audit logs (the API's spelling) then give one
+// member id.
+func GCPNormalizeIAMMember(member string) string {
+	body, deleted := strings.CutPrefix(member, "deleted:")
+	if gcpIAMMemberCaseSensitive(body) {
+		return member
+	}
+	typ, v, ok := strings.Cut(body, ":")
+	if !ok {
+		return member
+	}
+	if lv := strings.ToLower(v); lv != v {
+		body = typ + ":" + lv
+		if deleted {
+			return "deleted:" + body
+		}
+		return body
+	}
+	return member
+}
+
+func gcpIAMMemberCaseSensitive(member string) bool {
+	return strings.Contains(member, "allAuthenticatedUsers") || strings.Contains(member, "allUsers") ||
+		strings.HasPrefix(member, "principal:") || strings.HasPrefix(member, "principalSet:") ||
+		strings.HasPrefix(member, "principalHierarchy:")
 }
 
 // String describes a row for test names and errors.

@@ -88,7 +88,8 @@ func TestGCPAuditServiceAccountByUniqueID(t *testing.T) {
 			  "response":{"@type":"type.googleapis.com/google.iam.v1.Policy","bindings":[{"role":"roles/iam.serviceAccountUser","members":["user:bob@acme.example"]}],"etag":"BwYb0dNq3Xs="},
 			  "serviceData":{"@type":"type.googleapis.com/google.iam.v1.logging.AuditData","policyDelta":{"bindingDeltas":[{"action":"ADD","role":"roles/iam.serviceAccountUser","member":"user:bob@acme.example"}]}}},
 			 "resource":{"type":"service_account","labels":{"email_id":"` + saEmail + `","project_id":"acme-prod","unique_id":"` + saUID + `"}}}`,
-			ids: []string{saID, saID + "/iamPolicy"}, row: "google_service_account", op: GCPSetIAM,
+			ids: []string{saID, saID + "/iamPolicy", saID + "/iamPolicy/roles/iam.serviceAccountUser",
+				saID + "/iamPolicy/roles/iam.serviceAccountUser/members/user:bob@acme.example"}, row: "google_service_account", op: GCPSetIAM,
 		},
 		{
 			name: "SetIAMPolicy whose request also uses the unique id: resource labels give the email",
@@ -176,8 +177,8 @@ func TestGCPAuditServiceAccountByUniqueID(t *testing.T) {
 		})
 	}
 
-	// The SetIAMPolicy event names the prefix of the Terraform IAM member of
-	// that account.
+	// The SetIAMPolicy event names the Terraform IAM member of that account
+	// (from its policy delta).
 	member := GCPCanonicalFromTerraform("google_service_account_iam_member", map[string]any{
 		"id":                 "projects/acme-prod/serviceAccounts/" + saEmail + "/roles/iam.serviceAccountUser/user:bob@acme.example",
 		"service_account_id": "projects/acme-prod/serviceAccounts/" + saEmail, "role": "roles/iam.serviceAccountUser", "member": "user:bob@acme.example",

@@ -11,7 +11,10 @@
 //   - Resources are canonical ids (CAI full resource names) of
 //     protoPayload.resourceName through identity's GCP table (generic
 //     "//<service>/<resourceName>" for unmapped types); SetIamPolicy-like
-//     methods also name "<resource>/iamPolicy".
+//     methods also name "<resource>/iamPolicy" and, from the entry's
+//     policy delta (serviceData.policyDelta.bindingDeltas, BigQuery's
+//     datasetChange/tableChange), each binding and member they added or
+//     removed, as google_*_iam_binding and _iam_member ids.
 //   - Principal: ID is authenticationInfo.principalEmail (else
 //     principalSubject); Type serviceAccount for *.gserviceaccount.com,
 //     user for other emails, federated for principal:// subjects. When the

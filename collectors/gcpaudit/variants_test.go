@@ -81,7 +81,10 @@ func TestFilesSinkExportVariants(t *testing.T) {
 	require.Equal(t, model.ViaConsole, console.Via)
 	require.Equal(t, "user", console.Principal.Type)
 	require.Equal(t, "alice@acme.example", console.Principal.Person)
-	require.Equal(t, []string{"//storage.googleapis.com/acme-logs", "//storage.googleapis.com/acme-logs/iamPolicy"}, console.Resources)
+	require.Equal(t, []string{"//storage.googleapis.com/acme-logs", "//storage.googleapis.com/acme-logs/iamPolicy",
+		"//storage.googleapis.com/acme-logs/iamPolicy/roles/storage.objectViewer",
+		"//storage.googleapis.com/acme-logs/iamPolicy/roles/storage.objectViewer/members/allUsers"}, console.Resources,
+		"the policy delta names the binding and member it touched")
 	require.True(t, CountsAsChange(console))
 
 	denied := byID["-a8s7d6f5g"]
