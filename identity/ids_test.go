@@ -129,8 +129,8 @@ func TestEventResourceIDsShareNothingMutable(t *testing.T) {
 
 // TestEventResourceIDsAllocs: one string for the ids, and dst's growth.
 func TestEventResourceIDsAllocs(t *testing.T) {
-	if testing.CoverMode() != "" {
-		t.Skip("coverage changes allocations")
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("coverage and the race detector change allocations")
 	}
 	for _, br := range benchRecords {
 		rec := br.rec

@@ -1,0 +1,6 @@
+//go:build race
+
+package identity
+
+// raceEnabled: the race detector's instrumentation changes allocations.
+const raceEnabled = true
