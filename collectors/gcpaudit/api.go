@@ -19,9 +19,12 @@ import (
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 	"google.golang.org/genproto/googleapis/cloud/audit"
+	_ "google.golang.org/genproto/googleapis/iam/v1/logging" // AuditData: serviceData's policy deltas
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/driftwarden/driftwarden/collectors"
 	"github.com/driftwarden/driftwarden/model"
@@ -379,8 +382,10 @@ func FromEntry(e *logging.Entry) (model.Event, error) {
 	return normalize(m, nil)
 }
 
-// auditMap is the JSON form of the AuditLog fields normalisation reads
-// (serviceData, an Any of service-specific types, is left out).
+// auditMap is the JSON form of the AuditLog fields normalisation and the
+// identity table read. serviceData, an Any of service-specific types, is
+// kept when its type is known (google.iam.v1.logging.AuditData: the policy
+// delta of SetIamPolicy), as the JSON export writes it.
 func auditMap(al *audit.AuditLog) map[string]any {
 	pp := map[string]any{
 		"@type":        AuditLogType,
@@ -428,5 +433,34 @@ func auditMap(al *audit.AuditLog) map[string]any {
 	if md := al.GetMetadata(); md != nil {
 		pp["metadata"] = md.AsMap()
 	}
+	if ais := al.GetAuthorizationInfo(); len(ais) > 0 {
+		list := make([]any, 0, len(ais))
+		for _, ai := range ais {
+			if m := protoMap(ai); m != nil {
+				list = append(list, m)
+			}
+		}
+		pp["authorizationInfo"] = list
+	}
+	if sd := al.GetServiceData(); sd != nil {
+		if m := protoMap(sd); m != nil {
+			pp["serviceData"] = m
+		}
+	}
 	return pp
+}
+
+// protoMap is a message's JSON form (protojson: camelCase names, enum
+// names, an Any with its "@type"); nil when it cannot be written, such as
+// an Any of a type this binary does not know.
+func protoMap(m proto.Message) map[string]any {
+	b, err := protojson.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	var out map[string]any
+	if json.Unmarshal(b, &out) != nil {
+		return nil
+	}
+	return out
 }
