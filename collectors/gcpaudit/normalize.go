@@ -131,14 +131,9 @@ func normalize(m map[string]any, raw []byte) (model.Event, error) {
 	}
 	ev.Region = regionOf(pp, labels)
 
-	rsvc, rname := ev.Service, str(get(pp, "resourceName"))
-	if host, rest, ok := fullResourceName(rname); ok {
-		// Some services log the full resource name
-		// (//compute.googleapis.com/projects/...): the table takes the
-		// relative name and the service that owns it.
-		rsvc, rname = host, rest
-	}
-	if ids, _, _, _ := identity.GCPAuditResources(rsvc, method, rname, labels, pp); len(ids) > 0 {
+	// (Some services log the full resource name, //compute.googleapis.com/
+	// projects/...: the identity table reads both forms.)
+	if ids, _, _, _ := identity.GCPAuditResources(ev.Service, method, str(get(pp, "resourceName")), labels, pp); len(ids) > 0 {
 		ev.Resources = ids
 	}
 
@@ -316,19 +311,6 @@ func looseKeyEqual(a, b string) bool {
 		i++
 		j++
 	}
-}
-
-// fullResourceName splits "//host/rest" into host and rest.
-func fullResourceName(name string) (host, rest string, ok bool) {
-	after, found := strings.CutPrefix(name, "//")
-	if !found {
-		return "", "", false
-	}
-	host, rest, found = strings.Cut(after, "/")
-	if !found || host == "" || rest == "" {
-		return "", "", false
-	}
-	return host, rest, true
 }
 
 func get1(v any, key string) map[string]any {
