@@ -58,12 +58,14 @@ func (p *Planner) alertPayload(team, channel string, ts []store.Transition) Payl
 		line = m + " " + line
 	}
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line, MaxSectionText), nil, nil))
-	limit := min(len(ts), p.maxItems())
+	items := foldItems(ts)
+	limit := min(len(items), p.maxItems())
 	shown := 0
 	used := 0
 	fallback := []string{"driftwarden: " + sum}
-	for _, t := range ts[:limit] {
-		item, ctx := itemText(t), contextText(t.Finding)
+	for _, it := range items[:limit] {
+		t := it.t
+		item, ctx := itemText(t)+alsoText(it.also), contextText(t.Finding)
 		n := utf8.RuneCountInString(item) + utf8.RuneCountInString(ctx) + 400 // buttons, ids
 		if shown > 0 && used+n > messageBudget {
 			break // the rest is counted in "and N more"
@@ -79,8 +81,15 @@ func (p *Planner) alertPayload(team, channel string, ts []store.Transition) Payl
 			blocks = append(blocks, acts)
 		}
 		fallback = append(fallback, fmt.Sprintf("[%s] %s: %s", strings.ToUpper(string(t.Finding.Severity)), titleOf(t.Finding), resourceOf(t.Finding)))
+		for _, a := range it.also {
+			fallback = append(fallback, fmt.Sprintf("  also [%s] %s", strings.ToUpper(string(a.Finding.Severity)), titleOf(a.Finding)))
+		}
 	}
-	if more := len(ts) - shown; more > 0 {
+	listed := 0 // the findings of the items shown
+	for _, it := range items[:shown] {
+		listed += 1 + len(it.also)
+	}
+	if more := len(ts) - listed; more > 0 {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("… and %d more finding%s (driftwarden findings list --state open)", more, plural(more)), MaxSectionText)))
 		fallback = append(fallback, fmt.Sprintf("and %d more", more))
 	}
@@ -88,6 +97,68 @@ func (p *Planner) alertPayload(team, channel string, ts []store.Transition) Payl
 		blocks = blocks[:MaxBlocks]
 	}
 	return Payload{Channel: channel, Text: clip(strings.Join(fallback, "\n"), MaxFallback), Blocks: slack.Blocks{BlockSet: blocks}}
+}
+
+// alertItem is one item of an alert: a finding, and the event violations
+// about the same audit event that are listed with it.
+type alertItem struct {
+	t    store.Transition
+	also []store.Transition
+}
+
+// foldItems lists the transitions of one alert as its items. A violation of
+// an event policy about the audit event of an out_of_band_change finding of
+// the same alert (DW-EVT-001 "change made outside the deploy pipeline"
+// repeats that finding; others add to it) is listed under that finding
+// rather than as an item of its own: one change made by hand is one item,
+// with every policy it broke. Nothing is dropped, and the findings stay
+// separate everywhere else (store, reports, the findings list).
+func foldItems(ts []store.Transition) []alertItem {
+	byEvent := map[string]int{} // event id -> index in items of its out_of_band_change
+	for _, t := range ts {
+		if t.Finding.Kind == model.FindingOutOfBandChange {
+			for _, ev := range t.Finding.Evidence.Events {
+				byEvent[ev.ID] = -1
+			}
+		}
+	}
+	items := make([]alertItem, 0, len(ts))
+	var folded []store.Transition
+	for _, t := range ts {
+		f := t.Finding
+		if f.Kind == model.FindingViolation && len(f.Evidence.Events) == 1 {
+			if _, ok := byEvent[f.Evidence.Events[0].ID]; ok {
+				folded = append(folded, t)
+				continue
+			}
+		}
+		if f.Kind == model.FindingOutOfBandChange {
+			for _, ev := range f.Evidence.Events {
+				if byEvent[ev.ID] < 0 {
+					byEvent[ev.ID] = len(items)
+				}
+			}
+		}
+		items = append(items, alertItem{t: t})
+	}
+	for _, t := range folded {
+		i := byEvent[t.Finding.Evidence.Events[0].ID]
+		items[i].also = append(items[i].also, t)
+	}
+	return items
+}
+
+// alsoText renders the violations listed under an item.
+func alsoText(also []store.Transition) string {
+	var b strings.Builder
+	for _, a := range also {
+		f := a.Finding
+		fmt.Fprintf(&b, "\n*Also:* [%s] %s", strings.ToUpper(string(f.Severity)), escape(titleOf(f)))
+		if f.Message != "" {
+			fmt.Fprintf(&b, ": %s", escape(clip(f.Message, 200)))
+		}
+	}
+	return clipLines(b.String(), itemBudget/2)
 }
 
 func (p *Planner) resolvedPayload(team, channel string, ts []store.Transition) Payload {

@@ -70,3 +70,51 @@ func TestRunbookTemplate(t *testing.T) {
 	_, err = ParseRunbook("{{.Nope")
 	require.Error(t, err)
 }
+
+// A change made by hand is one item: the event violations about the event
+// of an out_of_band_change finding are listed under it, not on their own;
+// every finding still opens with the message.
+func TestAlertFoldsEventViolationsIntoTheirChange(t *testing.T) {
+	ev := model.Event{ID: "ev-1", Action: "ec2:AuthorizeSecurityGroupIngress"}
+	other := model.Event{ID: "ev-2", Action: "s3:PutBucketPolicy"}
+	oob := store.Transition{Change: store.ChangeOpened, Finding: model.Finding{Fingerprint: "oob", Team: "web", Severity: model.SeverityHigh,
+		Kind: model.FindingOutOfBandChange, Title: "Change made outside the deploy pipeline", ResourceID: "sg-1",
+		Message: "alice ran ec2:AuthorizeSecurityGroupIngress on sg-1 via console", Evidence: model.Evidence{Events: []model.Event{ev}}}}
+	viol := func(fp, policy, title string, sev model.Severity, e model.Event) store.Transition {
+		return store.Transition{Change: store.ChangeOpened, Finding: model.Finding{Fingerprint: fp, Team: "web", Severity: sev,
+			Kind: model.FindingViolation, PolicyID: policy, Title: title, ResourceID: "sg-1", Message: title + " message",
+			Evidence: model.Evidence{Events: []model.Event{e}}}}
+	}
+	ts := []store.Transition{
+		viol("v7", "DW-EVT-007", "Security group opened to the world by an API call", model.SeverityCritical, ev),
+		oob,
+		viol("v1", "DW-EVT-001", "Change made outside the deploy pipeline", model.SeverityMedium, ev),
+		viol("v9", "DW-EVT-002", "Bucket policy changed", model.SeverityMedium, other), // another event: its own item
+		tr(store.ChangeOpened, "r1", "web", model.SeverityLow),
+	}
+	items := foldItems(ts)
+	require.Len(t, items, 3)
+	require.Equal(t, "oob", items[0].t.Finding.Fingerprint)
+	require.Equal(t, []string{"v7", "v1"}, []string{items[0].also[0].Finding.Fingerprint, items[0].also[1].Finding.Fingerprint})
+	require.Equal(t, "v9", items[1].t.Finding.Fingerprint)
+	require.Equal(t, "r1", items[2].t.Finding.Fingerprint)
+
+	msgs, err := (&Planner{DefaultChannel: "#c"}).Plan(store.PlanInput{Transitions: ts})
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	require.ElementsMatch(t, []string{"v7", "oob", "v1", "v9", "r1"}, msgs[0].Opens, "every finding opens with the message")
+	var pl Payload
+	require.NoError(t, json.Unmarshal(msgs[0].Payload, &pl))
+	raw := string(msgs[0].Payload)
+	require.Contains(t, raw, "*Also:* [CRITICAL] DW-EVT-007: Security group opened to the world by an API call")
+	require.Contains(t, raw, "*Also:* [MEDIUM] DW-EVT-001: Change made outside the deploy pipeline")
+	require.Contains(t, pl.Text, "5 new for team web")
+	require.Contains(t, pl.Text, "also [CRITICAL] DW-EVT-007")
+	sections := 0
+	for _, b := range pl.Blocks.BlockSet {
+		if b.BlockType() == "section" {
+			sections++
+		}
+	}
+	require.Equal(t, 4, sections, "the summary line and three items")
+}
