@@ -153,17 +153,26 @@ func stateSource(s config.State, dir string) (collectors.StateSource, error) {
 		if err != nil {
 			return nil, fmt.Errorf("state source %s: %w", s.Name, err)
 		}
+		ssec, err := config.ResolveSecret(s.SSECustomerKeyEnv, "")
+		if err != nil {
+			return nil, fmt.Errorf("state source %s: sse_customer_key: %w", s.Name, err)
+		}
 		return s3state.NewSource(s.Name, s3state.Config{
 			Bucket: s.Bucket, Key: s.Key, KeysUnder: s.KeysUnder, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
-			Stack: s.Stack, Client: cc, Owner: s.Owner, Production: s.Production,
+			SSECustomerKey: ssec, Stack: s.Stack, Client: cc, Owner: s.Owner, Production: s.Production,
 		}), nil
 	case "gcs":
 		client, err := gcsClient(context.Background(), s.GCPAccess)
 		if err != nil {
 			return nil, fmt.Errorf("state source %s: %w", s.Name, err)
 		}
+		key, err := config.ResolveSecret(s.EncryptionKeyEnv, "")
+		if err != nil {
+			return nil, fmt.Errorf("state source %s: encryption_key: %w", s.Name, err)
+		}
 		return tfstate.NewGCSSource(s.Name, tfstate.GCSConfig{
 			Bucket: s.Bucket, Prefix: s.Prefix, StackName: s.Stack, Client: client, Owner: s.Owner, Production: s.Production,
+			EncryptionKey: key,
 		}), nil
 	}
 	return nil, fmt.Errorf("state source %s: unknown type %q", s.Name, s.Type)

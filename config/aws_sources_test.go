@@ -85,3 +85,19 @@ func TestAWSSourcesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// The state encryption keys are secrets: only their variables are in the
+// configuration, and each applies to its own backend type.
+func TestStateEncryptionKeyVariables(t *testing.T) {
+	c, err := Parse([]byte("states:\n  - name: s\n    type: s3\n    bucket: b\n    key: k\n    sse_customer_key_env: TF_SSE\n  - name: g\n    type: gcs\n    bucket: b\n    encryption_key_env: TF_GCS_KEY\n"), "dw.yaml", "/d")
+	require.NoError(t, err)
+	require.Equal(t, "TF_SSE", c.States[0].SSECustomerKeyEnv)
+	require.Equal(t, "TF_GCS_KEY", c.States[1].EncryptionKeyEnv)
+
+	_, err = Parse([]byte("states:\n  - name: s\n    type: file\n    paths: [a]\n    sse_customer_key_env: TF_SSE\n"), "dw.yaml", "/d")
+	require.ErrorContains(t, err, "sse_customer_key_env")
+	_, err = Parse([]byte("states:\n  - name: g\n    type: s3\n    bucket: b\n    key: k\n    encryption_key_env: K\n"), "dw.yaml", "/d")
+	require.ErrorContains(t, err, "encryption_key_env")
+	_, err = Parse([]byte("states:\n  - name: g\n    type: s3\n    bucket: b\n    key: k\n    sse_customer_key: c2VjcmV0\n"), "dw.yaml", "/d")
+	require.ErrorContains(t, err, `unknown key "sse_customer_key"`, "the key itself is never accepted inline")
+}

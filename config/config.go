@@ -113,11 +113,17 @@ type State struct {
 	Key                string `yaml:"key"`
 	KeysUnder          string `yaml:"keys_under"`
 	WorkspaceKeyPrefix string `yaml:"workspace_key_prefix"`
-	AWSAccess          `yaml:",inline"`
+	// SSECustomerKeyEnv names the environment variable holding the
+	// backend's sse_customer_key (base64, states encrypted with SSE-C).
+	SSECustomerKeyEnv string `yaml:"sse_customer_key_env"`
+	AWSAccess         `yaml:",inline"`
 	// gcs: the gcs backend's bucket and prefix; every
 	// <prefix>/<workspace>.tfstate below it is one stack.
-	Prefix    string `yaml:"prefix"`
-	GCPAccess `yaml:",inline"`
+	Prefix string `yaml:"prefix"`
+	// EncryptionKeyEnv names the environment variable holding the gcs
+	// backend's encryption_key (base64 customer-supplied key).
+	EncryptionKeyEnv string `yaml:"encryption_key_env"`
+	GCPAccess        `yaml:",inline"`
 }
 
 // AWSAccess says how a source reaches AWS (s3 states, awsconfig

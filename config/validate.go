@@ -166,11 +166,11 @@ func (c *Config) validate(v *validator) {
 		default:
 			v.errorf(p+".type", "unknown state source type %q (file, http, s3 or gcs)", s.Type)
 		}
-		if s.Type != "s3" && (s.Bucket != "" && s.Type != "gcs" || s.Key != "" || s.KeysUnder != "" || s.WorkspaceKeyPrefix != "" || s.AWSAccess != (AWSAccess{})) {
-			v.errorf(p+".bucket", "bucket, key, keys_under, workspace_key_prefix and the AWS keys apply only to type s3 (bucket also to gcs)")
+		if s.Type != "s3" && (s.Bucket != "" && s.Type != "gcs" || s.Key != "" || s.KeysUnder != "" || s.WorkspaceKeyPrefix != "" || s.SSECustomerKeyEnv != "" || s.AWSAccess != (AWSAccess{})) {
+			v.errorf(p+".bucket", "bucket, key, keys_under, workspace_key_prefix, sse_customer_key_env and the AWS keys apply only to type s3 (bucket also to gcs)")
 		}
-		if s.Type != "gcs" && (s.Prefix != "" || s.GCPAccess != (GCPAccess{})) {
-			v.errorf(p+".prefix", "prefix, credentials_file and endpoint apply only to type gcs")
+		if s.Type != "gcs" && (s.Prefix != "" || s.EncryptionKeyEnv != "" || s.GCPAccess != (GCPAccess{})) {
+			v.errorf(p+".prefix", "prefix, encryption_key_env, credentials_file and endpoint apply only to type gcs")
 		}
 	}
 	for i, s := range c.Inventories {

@@ -2,6 +2,7 @@ package tfstate
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"path"
@@ -30,6 +31,11 @@ type GCSConfig struct {
 	// Client is the Cloud Storage client (credentials and endpoint are
 	// the caller's choice).
 	Client *storage.Client
+	// EncryptionKey is the base64-encoded AES-256 customer-supplied key
+	// (CSEK) of the states: the backend's encryption_key /
+	// GOOGLE_ENCRYPTION_KEY. A secret: it never appears in errors. States
+	// encrypted with kms_encryption_key (CMEK) need nothing here.
+	EncryptionKey string
 	// Owner and Production classify the stacks, for the caller.
 	Owner      string
 	Production bool
@@ -44,13 +50,18 @@ type GCSConfig struct {
 // files, *.tflock, are ignored). An object is downloaded again only when its
 // generation changed since it was last decoded; otherwise the stack (or the
 // decode error) of that generation is returned again. The download is
-// streamed into Decode.
+// streamed into Decode. A state replaced between the listing and its
+// download (a concurrent apply) is read at its newest generation; one
+// deleted meanwhile is skipped without error. An object encrypted with a
+// customer-supplied key needs GCSConfig.EncryptionKey; without it (or with
+// another key) the error says so.
 type GCSSource struct {
 	name string
 	cfg  GCSConfig
 
 	mu    sync.Mutex
 	cache map[string]*gcsEntry
+	csek  []byte
 }
 
 type gcsEntry struct {
@@ -102,6 +113,13 @@ func (s *GCSSource) States(ctx context.Context) ([]collectors.Stack, []error) {
 	if s.cfg.Client == nil {
 		return nil, []error{&collectors.InputError{Source: s.name, Location: loc, Err: errors.New("no GCS client configured")}}
 	}
+	if s.cfg.EncryptionKey != "" && s.csek == nil {
+		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s.cfg.EncryptionKey))
+		if err != nil || len(k) != 32 {
+			return nil, []error{&collectors.InputError{Source: s.name, Location: loc, Err: errors.New("encryption_key must be a base64-encoded 256-bit (32-byte) key")}}
+		}
+		s.csek = k
+	}
 	bkt := s.cfg.Client.Bucket(s.cfg.Bucket)
 	q := &storage.Query{Prefix: s.prefix()}
 	if err := q.SetAttrSelection([]string{"Name", "Generation", "Size"}); err != nil {
@@ -138,14 +156,18 @@ func (s *GCSSource) States(ctx context.Context) ([]collectors.Stack, []error) {
 			}
 			continue
 		}
-		st, err := s.read(ctx, bkt, a)
+		st, gen, err := s.read(ctx, bkt, a)
+		if errors.Is(err, errGone) {
+			delete(s.cache, a.Name)
+			continue
+		}
 		var re *ReadError
 		if err != nil && (errors.As(err, &re) || ctx.Err() != nil || isFetchError(err)) {
 			delete(s.cache, a.Name) // transient: try again next cycle
 			errs = append(errs, err)
 			continue
 		}
-		s.cache[a.Name] = &gcsEntry{generation: a.Generation, stack: st, err: err}
+		s.cache[a.Name] = &gcsEntry{generation: gen, stack: st, err: err}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -170,17 +192,57 @@ func isFetchError(err error) bool {
 	return errors.As(err, &fe)
 }
 
-func (s *GCSSource) read(ctx context.Context, bkt *storage.BucketHandle, a *storage.ObjectAttrs) (*collectors.Stack, error) {
+// errGone marks an object deleted between the listing and its download.
+var errGone = errors.New("object deleted since listed")
+
+// read downloads and decodes one object, returning the generation read.
+func (s *GCSSource) read(ctx context.Context, bkt *storage.BucketHandle, a *storage.ObjectAttrs) (*collectors.Stack, int64, error) {
 	loc := "gs://" + s.cfg.Bucket + "/" + a.Name
 	name, ws := s.stackName(a.Name)
-	rc, err := bkt.Object(a.Name).Generation(a.Generation).NewReader(ctx)
+	obj := bkt.Object(a.Name)
+	if s.csek != nil {
+		obj = obj.Key(s.csek)
+	}
+	gen := a.Generation
+	rc, err := obj.Generation(gen).NewReader(ctx)
+	if err != nil && s.csek != nil && strings.Contains(strings.ToLower(err.Error()), "not encrypted by a customer-supplied") {
+		// A prefix may mix CSEK and other objects: read this one without.
+		obj = bkt.Object(a.Name)
+		rc, err = obj.Generation(gen).NewReader(ctx)
+	}
+	if errors.Is(err, storage.ErrObjectNotExist) {
+		// Replaced (an apply wrote a new generation and the bucket keeps
+		// no old ones) or deleted since listed: read the newest, if any.
+		rc, err = obj.NewReader(ctx)
+		if errors.Is(err, storage.ErrObjectNotExist) {
+			return nil, 0, errGone
+		}
+		if err == nil {
+			gen = rc.Attrs.Generation
+		}
+	}
 	if err != nil {
-		return nil, &collectors.InputError{Source: s.name, Location: loc, Err: fetchError{fmt.Errorf("reading state object: %w", err)}}
+		return nil, gen, &collectors.InputError{Source: s.name, Location: loc, Err: fetchError{fmt.Errorf("reading state object%s: %w", s.gcsHint(err), err)}}
 	}
 	defer rc.Close()
-	st, err := Decode(ctxReader{ctx: ctx, r: rc}, DecodeOptions{Source: s.name, Location: loc, Stack: name, Workspace: ws, SizeHint: a.Size})
+	st, err := Decode(ctxReader{ctx: ctx, r: rc}, DecodeOptions{Source: s.name, Location: loc, Stack: name, Workspace: ws, SizeHint: max(a.Size, rc.Attrs.Size)})
 	if err != nil {
-		return nil, err
+		return nil, gen, err
 	}
-	return st, nil
+	return st, gen, nil
+}
+
+// gcsHint explains a refused download of a CSEK-encrypted object (GCS
+// answers 400: "The target object is encrypted by a customer-supplied
+// encryption key." without a key, "The provided encryption key is
+// incorrect." with another one).
+func (s *GCSSource) gcsHint(err error) string {
+	msg := strings.ToLower(err.Error())
+	switch {
+	case s.csek == nil && (strings.Contains(msg, "customer-supplied encryption key") || strings.Contains(msg, "customerencryptionkey")):
+		return " (the object is encrypted with a customer-supplied key: configure encryption_key, the base64 key the Terraform backend uses)"
+	case s.csek != nil && strings.Contains(msg, "encryption key") && (strings.Contains(msg, "incorrect") || strings.Contains(msg, "does not match")):
+		return " (the configured encryption_key is not the key this object is encrypted with)"
+	}
+	return ""
 }

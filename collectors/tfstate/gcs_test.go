@@ -1,7 +1,10 @@
 package tfstate
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -29,18 +32,37 @@ type gcsBackend struct {
 	objects map[string]gcsObject
 	gen     int64
 	media   map[string]int // downloads per object
+	// afterList runs (locked) after a listing's last page: changes made
+	// between a listing and the downloads.
+	afterList func(b *gcsBackend)
+	stale     int // downloads of a generation no longer there
 }
 
 type gcsObject struct {
 	data string
 	gen  int64
+	// keySha256 is the base64 SHA-256 of the object's customer-supplied
+	// key (CSEK), "" when Google-managed.
+	keySha256 string
 }
 
 func (b *gcsBackend) put(name, data string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.putLocked(name, data, "")
+}
+
+func (b *gcsBackend) putLocked(name, data, keySha256 string) {
 	b.gen++
-	b.objects[name] = gcsObject{data: data, gen: b.gen}
+	b.objects[name] = gcsObject{data: data, gen: b.gen, keySha256: keySha256}
+}
+
+// gcsError answers as the JSON API does.
+func gcsError(w http.ResponseWriter, code int, reason, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": msg,
+		"errors": []any{map[string]any{"domain": "global", "reason": reason, "message": msg}}}})
 }
 
 func (b *gcsBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -70,11 +92,29 @@ func (b *gcsBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			resp["nextPageToken"] = strconv.Itoa(end)
 		}
 		_ = json.NewEncoder(w).Encode(resp)
+		if b.afterList != nil && end == len(names) {
+			b.afterList(b)
+		}
 	case strings.HasPrefix(p, base+"/") && q.Get("alt") == "media":
 		name, _ := url.PathUnescape(strings.TrimPrefix(p, base+"/"))
 		o, ok := b.objects[name]
+		if ok && q.Get("generation") != "" && q.Get("generation") != strconv.FormatInt(o.gen, 10) {
+			b.stale++
+		}
 		if !ok || (q.Get("generation") != "" && q.Get("generation") != strconv.FormatInt(o.gen, 10)) {
 			http.Error(w, `{"error":{"code":404,"message":"No such object"}}`, http.StatusNotFound)
+			return
+		}
+		got := r.Header.Get("X-Goog-Encryption-Key-Sha256")
+		switch {
+		case o.keySha256 != "" && got == "":
+			gcsError(w, http.StatusBadRequest, "resourceIsEncryptedWithCustomerEncryptionKey", "The target object is encrypted by a customer-supplied encryption key.")
+			return
+		case o.keySha256 != "" && got != o.keySha256:
+			gcsError(w, http.StatusBadRequest, "customerEncryptionKeySha256IsInvalid", "The provided encryption key is incorrect.")
+			return
+		case o.keySha256 == "" && got != "":
+			gcsError(w, http.StatusBadRequest, "resourceNotEncryptedWithCustomerEncryptionKey", "The target object is not encrypted by a customer-supplied encryption key.")
 			return
 		}
 		b.media[name]++
@@ -139,4 +179,71 @@ func TestGCSSourceStackNameAndBadState(t *testing.T) {
 	_, errs = src.States(context.Background())
 	require.Len(t, errs, 1)
 	require.Equal(t, 1, b.media["net/broken.tfstate"])
+}
+
+func csekKey(c byte) (b64, sha string) {
+	raw := bytes.Repeat([]byte{c}, 32)
+	sum := sha256.Sum256(raw)
+	return base64.StdEncoding.EncodeToString(raw), base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// TestGCSSourceCSEK: states written with the backend's encryption_key.
+func TestGCSSourceCSEK(t *testing.T) {
+	ctx := context.Background()
+	b, client := newGCSBackend(t)
+	key, sha := csekKey('k')
+	other, _ := csekKey('o')
+	b.mu.Lock()
+	b.putLocked("net/default.tfstate", stateWith("vpc-1"), sha)
+	b.putLocked("net/prod.tfstate", stateWith("vpc-2"), sha)
+	b.mu.Unlock()
+	b.put("net/plain.tfstate", stateWith("vpc-3")) // not encrypted with the key
+
+	stacks, errs := NewGCSSource("gcs", GCSConfig{Bucket: "tf", Prefix: "net", Client: client}).States(ctx)
+	require.Equal(t, []named{{name: "plain", workspace: "plain", native: "vpc-3"}}, summarize(stacks))
+	require.Len(t, errs, 2)
+	var ie *collectors.InputError
+	require.ErrorAs(t, errs[0], &ie)
+	require.Equal(t, "gs://tf/net/default.tfstate", ie.Location)
+	require.Contains(t, errs[0].Error(), "configure encryption_key")
+
+	stacks, errs = NewGCSSource("gcs", GCSConfig{Bucket: "tf", Prefix: "net", Client: client, EncryptionKey: key}).States(ctx)
+	require.Empty(t, errs)
+	require.Len(t, stacks, 3)
+
+	_, errs = NewGCSSource("gcs", GCSConfig{Bucket: "tf", Prefix: "net", Client: client, EncryptionKey: other}).States(ctx)
+	require.Len(t, errs, 2)
+	require.Contains(t, errs[0].Error(), "not the key this object is encrypted with")
+	require.NotContains(t, errs[0].Error(), other)
+
+	_, errs = NewGCSSource("gcs", GCSConfig{Bucket: "tf", Prefix: "net", Client: client, EncryptionKey: "c2hvcnQ="}).States(ctx)
+	require.Len(t, errs, 1)
+	require.Contains(t, errs[0].Error(), "256-bit")
+}
+
+// TestGCSSourceChangedBetweenListAndRead: an apply replacing a state after
+// the listing (the listed generation is gone) still yields the state, at
+// its new generation; a deleted one is skipped without error.
+func TestGCSSourceChangedBetweenListAndRead(t *testing.T) {
+	b, client := newGCSBackend(t)
+	b.put("env/default.tfstate", stateWith("vpc-old"))
+	b.put("env/gone.tfstate", stateWith("vpc-gone"))
+	b.put("env/default.tflock", `{"ID":"1"}`)
+	b.put("env/", "") // folder placeholder
+	b.afterList = func(b *gcsBackend) {
+		b.putLocked("env/default.tfstate", stateWith("vpc-new"), "")
+		delete(b.objects, "env/gone.tfstate")
+		b.afterList = nil
+	}
+	src := NewGCSSource("gcs", GCSConfig{Bucket: "tf", Prefix: "env", Client: client})
+	stacks, errs := src.States(context.Background())
+	require.Empty(t, errs)
+	require.Equal(t, []named{{name: "default", workspace: "default", native: "vpc-new"}}, summarize(stacks))
+	require.Equal(t, 1, b.stale, "the listed generation was asked for first")
+
+	// Cached at the generation read: not downloaded again.
+	stacks, errs = src.States(context.Background())
+	require.Empty(t, errs)
+	require.Equal(t, "vpc-new", summarize(stacks)[0].native)
+	require.Equal(t, 1, b.media["env/default.tfstate"])
 }

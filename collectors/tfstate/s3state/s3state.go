@@ -8,17 +8,27 @@
 //
 //   - Key: the default workspace's state is the object at Key; every other
 //     workspace's is at <workspace_key_prefix>/<workspace>/<Key>, the
-//     prefix being "env:" unless configured. Each workspace is a stack. A
+//     prefix being "env:" unless configured ("/" configures the empty
+//     prefix: workspaces at <workspace>/<Key>). Each workspace is a stack. A
 //     missing default object is not an error while some workspace has a
 //     state (teams that use only named workspaces); with no state at all
 //     it is.
 //   - KeysUnder: every object ending in ".tfstate" under the prefix, and
 //     every <workspace_key_prefix>/<workspace>/<prefix>...*.tfstate, one
-//     stack each. "/" means the whole bucket.
+//     stack each. "/" means the whole bucket. With the empty workspace
+//     prefix a workspace state cannot be told from a default one, so every
+//     state found is taken as a default workspace's.
+//
+// Only objects whose key ends in ".tfstate" are states when discovering:
+// lock files (<key>.tflock, written by use_lockfile), backups
+// (*.tfstate.backup) and folder placeholders ("dir/") are skipped.
 //
 // Objects encrypted with SSE-S3 or SSE-KMS need nothing on the client side
 // (S3 decrypts; the credentials need kms:Decrypt on the key, and an
-// AccessDenied error says so).
+// AccessDenied error says so). Objects encrypted with a customer-provided
+// key (SSE-C, the backend's sse_customer_key) need that key in
+// Config.SSECustomerKey; without it S3 refuses the read and the error says
+// which setting is missing.
 //
 // # Stack names
 //
@@ -44,7 +54,9 @@
 // downloaded and decoded again only when its ETag differs from the one
 // decoded last time; otherwise the stack (or the decode error) of that time
 // is returned again. Returned stacks share their Resources with that cache:
-// treat them as read-only.
+// treat them as read-only. A state deleted between the listing and its
+// download is skipped without error (it is gone, as the next listing will
+// say); a download cut short is an error and is tried again next cycle.
 //
 // # Errors
 //
@@ -53,15 +65,20 @@
 // only that state. Throttling (503 SlowDown), 5xx and network errors are
 // retried by the SDK's standard retryer with exponential backoff and
 // jitter; access denied, expired credentials, missing buckets and keys are
-// reported at once with a hint.
+// reported at once with a hint. A bucket in another region than the
+// client's (301 PermanentRedirect, 400 AuthorizationHeaderMalformed) is
+// reported with the bucket's region, taken from S3's answer.
 package s3state
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -94,8 +111,14 @@ type Config struct {
 	// KeysUnder discovers every *.tfstate object under this prefix ("/" for
 	// the whole bucket).
 	KeysUnder string
-	// WorkspaceKeyPrefix is the backend's workspace_key_prefix; default "env:".
+	// WorkspaceKeyPrefix is the backend's workspace_key_prefix; default
+	// "env:". "/" stands for the empty prefix (workspace_key_prefix = ""),
+	// which puts workspaces at <workspace>/<Key>.
 	WorkspaceKeyPrefix string
+	// SSECustomerKey is the base64-encoded 256-bit key of states encrypted
+	// with SSE-C (the backend's sse_customer_key / AWS_SSE_CUSTOMER_KEY).
+	// It is a secret: it never appears in errors.
+	SSECustomerKey string
 	// Stack replaces the stack name derived from Key.
 	Stack string
 	// Client says how to build the S3 client; ignored when API is set.
@@ -115,7 +138,11 @@ type Source struct {
 	mu    sync.Mutex
 	api   API
 	cache map[string]*entry
+	ssec  *ssec
 }
+
+// ssec is the SSE-C parameters sent with every HeadObject and GetObject.
+type ssec struct{ key, md5 string }
 
 // entry is the outcome of the last decode of one object.
 type entry struct {
@@ -144,6 +171,25 @@ func NewSource(name string, cfg Config) *Source {
 	return &Source{name: name, cfg: cfg, api: cfg.API, cache: map[string]*entry{}}
 }
 
+// wsPrefix is the key prefix of workspace states ("" for the empty
+// workspace_key_prefix).
+func (s *Source) wsPrefix() string {
+	if s.cfg.WorkspaceKeyPrefix == "" {
+		return ""
+	}
+	return s.cfg.WorkspaceKeyPrefix + "/"
+}
+
+// parseSSEC checks a base64 SSE-C key and computes its MD5, as S3 wants.
+func parseSSEC(b64 string) (*ssec, error) {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil || len(raw) != 32 {
+		return nil, errors.New("sse_customer_key must be a base64-encoded 256-bit (32-byte) key")
+	}
+	sum := md5.Sum(raw)
+	return &ssec{key: base64.StdEncoding.EncodeToString(raw), md5: base64.StdEncoding.EncodeToString(sum[:])}, nil
+}
+
 // Name is the configured source name.
 func (s *Source) Name() string { return s.name }
 
@@ -164,6 +210,13 @@ func (s *Source) States(ctx context.Context) ([]collectors.Stack, []error) {
 	defer s.mu.Unlock()
 	if s.cfg.Bucket == "" || (s.cfg.Key == "") == (s.cfg.KeysUnder == "") {
 		return nil, []error{s.inputErr(URL(s.cfg.Bucket, ""), "", errors.New("an S3 state source needs a bucket and either key or keys_under"))}
+	}
+	if s.cfg.SSECustomerKey != "" && s.ssec == nil {
+		k, err := parseSSEC(s.cfg.SSECustomerKey)
+		if err != nil {
+			return nil, []error{s.inputErr(URL(s.cfg.Bucket, ""), "", err)}
+		}
+		s.ssec = k
 	}
 	if s.api == nil {
 		c, err := NewClient(ctx, s.cfg.Client)
@@ -193,6 +246,9 @@ func (s *Source) States(ctx context.Context) ([]collectors.Stack, []error) {
 			errs = append(errs, err)
 			continue
 		}
+		if st == nil {
+			continue // deleted since listed
+		}
 		stacks = append(stacks, *st)
 	}
 	for k := range s.cache {
@@ -213,16 +269,24 @@ func (s *Source) keyObjects(ctx context.Context) ([]object, []error) {
 	var errs []error
 	key := strings.TrimPrefix(s.cfg.Key, "/")
 	defaultMissing := false
-	head, err := s.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+	in := &s3.HeadObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)}
+	if s.ssec != nil {
+		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = aws.String("AES256"), aws.String(s.ssec.key), aws.String(s.ssec.md5)
+	}
+	head, err := s.api.HeadObject(ctx, in)
 	switch {
 	case err == nil:
 		objs = append(objs, object{key: key, etag: aws.ToString(head.ETag), ws: "default", logical: key, size: aws.ToInt64(head.ContentLength)})
 	case isNotFound(err):
 		defaultMissing = true
 	default:
-		errs = append(errs, s.inputErr(URL(s.cfg.Bucket, key), "", describe(err, "reading state metadata (HeadObject)", s.cfg.Bucket)))
+		// S3 answers a failed HEAD without a body, hence without the
+		// error's code and message (SSE-C, region, expired token all look
+		// like a bare 400/301/403): let GetObject fetch the state and,
+		// failing, say why.
+		objs = append(objs, object{key: key, ws: "default", logical: key})
 	}
-	prefix := s.cfg.WorkspaceKeyPrefix + "/"
+	prefix := s.wsPrefix()
 	listed, err := s.list(ctx, prefix)
 	if err != nil {
 		errs = append(errs, s.inputErr(URL(s.cfg.Bucket, prefix), "", describe(err, "listing workspaces (ListObjectsV2)", s.cfg.Bucket)))
@@ -249,13 +313,13 @@ func (s *Source) discover(ctx context.Context) ([]object, []error) {
 		under = ""
 	}
 	under = strings.TrimPrefix(under, "/")
-	wsPrefix := s.cfg.WorkspaceKeyPrefix + "/"
+	wsPrefix := s.wsPrefix()
 	var objs []object
 	classify := func(o object) {
 		if !strings.HasSuffix(o.key, ".tfstate") {
 			return
 		}
-		if strings.HasPrefix(o.key, wsPrefix) {
+		if wsPrefix != "" && strings.HasPrefix(o.key, wsPrefix) {
 			ws, rest, ok := strings.Cut(strings.TrimPrefix(o.key, wsPrefix), "/")
 			if !ok || ws == "" || !strings.HasPrefix(rest, under) {
 				return
@@ -276,7 +340,7 @@ func (s *Source) discover(ctx context.Context) ([]object, []error) {
 	for _, o := range listed {
 		classify(o)
 	}
-	if !strings.HasPrefix(under, wsPrefix) && !strings.HasPrefix(wsPrefix, under) {
+	if wsPrefix != "" && !strings.HasPrefix(under, wsPrefix) && !strings.HasPrefix(wsPrefix, under) {
 		// Workspace states of keys under the prefix live under the
 		// workspace prefix, outside the listing above.
 		listed, err := s.list(ctx, wsPrefix)
@@ -347,15 +411,30 @@ func logicalName(key, bucket string) string {
 }
 
 // load returns the stack of one object, downloading it only when its ETag
-// changed since the last decode.
+// changed since the last decode. It returns nil, nil for an object deleted
+// since it was listed.
 func (s *Source) load(ctx context.Context, o object, n stackName) (*collectors.Stack, error) {
 	if e := s.cache[o.key]; e != nil && o.etag != "" && e.etag == o.etag && e.name == n.name && e.ws == n.ws {
 		return e.stack, e.err
 	}
 	loc := URL(s.cfg.Bucket, o.key)
-	resp, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(o.key)})
+	in := &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(o.key)}
+	if s.ssec != nil {
+		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = aws.String("AES256"), aws.String(s.ssec.key), aws.String(s.ssec.md5)
+	}
+	resp, err := s.api.GetObject(ctx, in)
+	if err != nil && s.ssec != nil && isCode(err, "InvalidRequest") && strings.Contains(apiMessage(err), "not applicable") {
+		// S3 refuses SSE-C parameters for an object not encrypted with
+		// SSE-C ("The encryption parameters are not applicable to this
+		// object."): a bucket may mix both.
+		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = nil, nil, nil
+		resp, err = s.api.GetObject(ctx, in)
+	}
 	if err != nil {
 		delete(s.cache, o.key)
+		if isNotFound(err) && !isCode(err, "NoSuchBucket") {
+			return nil, nil
+		}
 		return nil, s.inputErr(loc, "", describe(err, "reading state (GetObject)", s.cfg.Bucket))
 	}
 	defer resp.Body.Close()
@@ -396,6 +475,14 @@ func isNotFound(err error) bool {
 	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound && !isCode(err, "NoSuchBucket")
 }
 
+func apiMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	return ""
+}
+
 func isCode(err error, code string) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == code
@@ -408,7 +495,24 @@ func describe(err error, doing, bucket string) error {
 		return fmt.Errorf("%s: %w", doing, err)
 	}
 	code := ae.ErrorCode()
+	msg := ae.ErrorMessage()
 	var hint string
+	switch {
+	case code == "InvalidRequest" && strings.Contains(msg, "Server Side Encryption"),
+		code == "InvalidArgument" && strings.Contains(msg, "customer"):
+		hint = "the object is encrypted with a customer-provided key (SSE-C): configure sse_customer_key, the base64 key the Terraform backend uses"
+	case code == "AccessDenied" && (strings.Contains(msg, "MD5 hash of the key") || strings.Contains(msg, "customer")):
+		hint = "the object is encrypted with a different SSE-C key than the configured sse_customer_key"
+	case code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || code == "IllegalLocationConstraintException" || code == "MovedPermanently":
+		if r := bucketRegion(err, msg); r != "" {
+			hint = fmt.Sprintf("bucket %q is in region %s: set the source's region to %s", bucket, r, r)
+		} else {
+			hint = fmt.Sprintf("bucket %q is in another region: set region to the bucket's region", bucket)
+		}
+	}
+	if hint != "" {
+		return fmt.Errorf("%s: %s (%s): %w", doing, hint, code, err)
+	}
 	switch code {
 	case "AccessDenied", "Forbidden", "AllAccessDisabled":
 		hint = fmt.Sprintf("access denied to bucket %q: the credentials need s3:ListBucket on the bucket, s3:GetObject on the states and, for SSE-KMS objects, kms:Decrypt on the key", bucket)
@@ -420,12 +524,28 @@ func describe(err error, doing, bucket string) error {
 		hint = "the AWS credentials have expired: refresh them (or the role session)"
 	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken":
 		hint = "the AWS credentials were rejected: check the access key and secret"
-	case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
-		hint = fmt.Sprintf("bucket %q is in another region: set region to the bucket's region", bucket)
 	case "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout":
 		hint = "S3 kept failing after retries"
 	default:
 		hint = "S3 refused the request"
 	}
 	return fmt.Errorf("%s: %s (%s): %w", doing, hint, code, err)
+}
+
+var expectingRegion = regexp.MustCompile(`expecting '([a-z0-9-]+)'`)
+
+// bucketRegion is the bucket's region S3 names in a wrong-region answer:
+// the x-amz-bucket-region header, else the message of an
+// AuthorizationHeaderMalformed error ("... expecting 'us-east-2'").
+func bucketRegion(err error, msg string) string {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		if r := re.Response.Header.Get("x-amz-bucket-region"); r != "" {
+			return r
+		}
+	}
+	if m := expectingRegion.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	return ""
 }

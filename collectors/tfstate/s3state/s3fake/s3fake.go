@@ -1,11 +1,18 @@
 // Package s3fake is an in-memory S3 server speaking the REST/XML protocol
-// (path-style ListObjectsV2 with continuation tokens and delimiters, HeadObject,
-// GetObject) for tests of S3 clients, with fault injection: per-key error
-// answers and throttling (503 SlowDown) for the first N requests.
+// (ListObjectsV2 with continuation tokens and delimiters, HeadObject,
+// GetObject with If-None-Match / If-Modified-Since, SSE-C) for tests of S3
+// clients, with fault injection: per-key error answers (with S3's error
+// XML, extra elements and headers such as x-amz-bucket-region), throttling
+// (503 SlowDown) for the first N requests, and bodies cut short.
+//
+// Buckets are addressed path-style (endpoint/bucket/key) or virtual-hosted
+// (bucket.<host>/key, when the Host header starts with a stored bucket's
+// name and a dot).
 package s3fake
 
 import (
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
@@ -25,6 +32,9 @@ type Object struct {
 	KMSKeyID  string
 	VersionID string
 	Modified  time.Time
+	// SSECKey, when set, is the base64 SSE-C customer key the object was
+	// stored with: reads must send it (x-amz-server-side-encryption-customer-*).
+	SSECKey string
 }
 
 // Fault is an error answer.
@@ -33,6 +43,16 @@ type Fault struct {
 	Code   string
 	// Times is how many requests get the fault; 0 means every one.
 	Times int
+	// Message is the error's Message (default: S3's text for Code).
+	Message string
+	// Extra is raw XML added inside <Error> (e.g. <Region>us-east-2</Region>).
+	Extra string
+	// Header is added to the answer (e.g. x-amz-bucket-region).
+	Header http.Header
+	// Truncate, for a GET of an object, answers 200 with the full
+	// Content-Length but closes the connection after half the body
+	// (Status and Code are then unused).
+	Truncate bool
 }
 
 // Server is a fake S3 endpoint for one or more buckets.
@@ -68,6 +88,15 @@ func (s *Server) Put(bucket, key string, body []byte, kmsKeyID string) {
 		v++
 	}
 	s.buckets[bucket][key] = &Object{Body: body, KMSKeyID: kmsKeyID, VersionID: strconv.Itoa(v), Modified: time.Now().UTC()}
+}
+
+// PutObject stores o (creating the bucket); VersionID and Modified are
+// set by the server.
+func (s *Server) PutObject(bucket, key string, o Object) {
+	s.Put(bucket, key, o.Body, o.KMSKeyID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buckets[bucket][key].SSECKey = o.SSECKey
 }
 
 // Delete removes an object.
@@ -106,10 +135,10 @@ func ETag(body []byte) string {
 	return `"` + hex.EncodeToString(h[:]) + `"`
 }
 
-func (s *Server) fault(w http.ResponseWriter, r *http.Request, target string) bool {
+func (s *Server) fault(w http.ResponseWriter, r *http.Request, target string) (*Fault, bool) {
 	f := s.faults[target]
 	if f == nil {
-		return false
+		return nil, false
 	}
 	if f.Times > 0 {
 		f.Times--
@@ -117,74 +146,157 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, target string) bo
 			delete(s.faults, target)
 		}
 	}
-	writeError(w, r, f.Status, f.Code)
-	return true
+	if f.Truncate {
+		return f, false
+	}
+	for k, v := range f.Header {
+		w.Header()[k] = v
+	}
+	writeError(w, r, f.Status, f.Code, f.Message, f.Extra)
+	return nil, true
 }
 
-func writeError(w http.ResponseWriter, r *http.Request, status int, code string) {
-	w.Header().Set("x-amz-request-id", "FAKE")
+// messages are S3's texts for the error codes tests use.
+var messages = map[string]string{
+	"NoSuchKey":                    "The specified key does not exist.",
+	"NoSuchBucket":                 "The specified bucket does not exist",
+	"AccessDenied":                 "Access Denied",
+	"SlowDown":                     "Please reduce your request rate.",
+	"ExpiredToken":                 "The provided token has expired.",
+	"PermanentRedirect":            "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.",
+	"AuthorizationHeaderMalformed": "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'us-east-2'",
+	"InvalidRequest":               "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.",
+}
+
+// writeError answers as S3 does: the error XML document, except for HEAD,
+// whose error answers have no body (clients only see the status).
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg, extra string) {
+	w.Header().Set("x-amz-request-id", "FAKE4REQUEST1D00")
+	w.Header().Set("x-amz-id-2", "ZmFrZS1ob3N0LWlk")
 	if r.Method == http.MethodHead {
 		w.WriteHeader(status)
 		return
 	}
+	if msg == "" {
+		msg = messages[code]
+	}
+	if msg == "" {
+		msg = code
+	}
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>FAKE</RequestId></Error>`, code, code)
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(msg))
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message>%s<RequestId>FAKE4REQUEST1D00</RequestId><HostId>ZmFrZS1ob3N0LWlk</HostId></Error>", code, b.String(), extra)
+}
+
+func xmlElem(name, value string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(value))
+	return "<" + name + ">" + b.String() + "</" + name + ">"
+}
+
+// bucketAndKey splits a request into bucket and key, virtual-hosted
+// (Host "bucket.host") or path-style.
+func (s *Server) bucketAndKey(r *http.Request) (string, string) {
+	p := strings.TrimPrefix(r.URL.Path, "/")
+	if host, _, ok := strings.Cut(r.Host, "."); ok && s.buckets[host] != nil && !strings.HasPrefix(p, host+"/") {
+		return host, p
+	}
+	bucket, key, _ := strings.Cut(p, "/")
+	return bucket, key
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.headers = r.Header.Clone()
-	p := strings.TrimPrefix(r.URL.Path, "/")
-	bucket, key, _ := strings.Cut(p, "/")
+	bucket, key := s.bucketAndKey(r)
 	objs, ok := s.buckets[bucket]
 	if key == "" && r.Method == http.MethodGet {
 		s.counts["LIST "+bucket]++
-		if s.fault(w, r, bucket+"?list") {
+		if _, done := s.fault(w, r, bucket+"?list"); done {
 			return
 		}
 		if !ok {
-			writeError(w, r, http.StatusNotFound, "NoSuchBucket")
+			writeError(w, r, http.StatusNotFound, "NoSuchBucket", "", xmlElem("BucketName", bucket))
 			return
 		}
 		s.list(w, r, bucket, objs)
 		return
 	}
 	s.counts[r.Method+" "+bucket+"/"+key]++
-	if s.fault(w, r, bucket+"/"+key) {
+	f, done := s.fault(w, r, bucket+"/"+key)
+	if done {
 		return
 	}
 	if !ok {
-		writeError(w, r, http.StatusNotFound, "NoSuchBucket")
+		writeError(w, r, http.StatusNotFound, "NoSuchBucket", "", xmlElem("BucketName", bucket))
 		return
 	}
 	o := objs[key]
 	if o == nil {
-		writeError(w, r, http.StatusNotFound, "NoSuchKey")
+		writeError(w, r, http.StatusNotFound, "NoSuchKey", "", xmlElem("Key", key))
 		return
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		h := w.Header()
-		h.Set("ETag", ETag(o.Body))
+		if o.SSECKey == "" && r.Header.Get("x-amz-server-side-encryption-customer-key") != "" {
+			writeError(w, r, http.StatusBadRequest, "InvalidRequest", "The encryption parameters are not applicable to this object.", "")
+			return
+		}
+		if o.SSECKey != "" {
+			raw, _ := base64.StdEncoding.DecodeString(o.SSECKey)
+			sum := md5.Sum(raw)
+			md := base64.StdEncoding.EncodeToString(sum[:])
+			got := r.Header.Get("x-amz-server-side-encryption-customer-key")
+			switch {
+			case got == "":
+				writeError(w, r, http.StatusBadRequest, "InvalidRequest", "", "")
+				return
+			case got != o.SSECKey || r.Header.Get("x-amz-server-side-encryption-customer-key-MD5") != md ||
+				r.Header.Get("x-amz-server-side-encryption-customer-algorithm") != "AES256":
+				writeError(w, r, http.StatusForbidden, "AccessDenied", "The calculated MD5 hash of the key did not match the hash that was provided.", "")
+				return
+			}
+			h.Set("x-amz-server-side-encryption-customer-algorithm", "AES256")
+			h.Set("x-amz-server-side-encryption-customer-key-MD5", md)
+		}
+		etag := ETag(o.Body)
+		h.Set("ETag", etag)
 		h.Set("Last-Modified", o.Modified.Format(http.TimeFormat))
+		h.Set("x-amz-version-id", o.VersionID)
+		if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == etag || inm == "*") {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && r.Header.Get("If-None-Match") == "" && !o.Modified.Truncate(time.Second).After(ims) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
 		h.Set("Content-Length", strconv.Itoa(len(o.Body)))
 		h.Set("Content-Type", "application/json")
-		h.Set("x-amz-version-id", o.VersionID)
-		if o.KMSKeyID != "" {
+		switch {
+		case o.KMSKeyID != "":
 			h.Set("x-amz-server-side-encryption", "aws:kms")
 			h.Set("x-amz-server-side-encryption-aws-kms-key-id", o.KMSKeyID)
 			h.Set("x-amz-server-side-encryption-bucket-key-enabled", "true")
-		} else {
+		case o.SSECKey == "":
 			h.Set("x-amz-server-side-encryption", "AES256")
 		}
 		w.WriteHeader(http.StatusOK)
 		if r.Method == http.MethodGet {
+			if f != nil && f.Truncate {
+				// Fewer bytes than Content-Length: the server closes the
+				// connection and the client sees an unexpected EOF.
+				_, _ = w.Write(o.Body[:len(o.Body)/2])
+				return
+			}
 			_, _ = w.Write(o.Body)
 		}
 	default:
-		writeError(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed")
+		writeError(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.", "")
 	}
 }
 
@@ -218,7 +330,7 @@ type contents struct {
 func (s *Server) list(w http.ResponseWriter, r *http.Request, bucket string, objs map[string]*Object) {
 	q := r.URL.Query()
 	if q.Get("list-type") != "2" {
-		writeError(w, r, http.StatusBadRequest, "InvalidArgument")
+		writeError(w, r, http.StatusBadRequest, "InvalidArgument", "Only list-type=2 (ListObjectsV2) is served", "")
 		return
 	}
 	prefix := q.Get("prefix")
