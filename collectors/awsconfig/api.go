@@ -101,13 +101,35 @@ func (s *Source) configClient(ctx context.Context, region string) (ConfigAPI, er
 	if err != nil {
 		return nil, err
 	}
+	// The regions share one set of credentials (one assumed-role session,
+	// refreshed and invalidated once for all).
+	var shared aws.CredentialsProvider
+	for _, other := range s.configs {
+		if oc, ok := other.(*configservice.Client); ok {
+			shared = oc.Options().Credentials
+			break
+		}
+	}
 	c := configservice.NewFromConfig(ac, func(o *configservice.Options) {
 		if cc.EndpointURL != "" {
 			o.BaseEndpoint = aws.String(cc.EndpointURL)
 		}
+		if shared != nil {
+			o.Credentials = shared
+		}
 	})
 	s.configs[region] = c
 	return c, nil
+}
+
+// invalidateCredentials drops the cached credentials of the clients built
+// from Client, so that the next request obtains new ones (a new
+// AssumeRole, a new read of the default chain).
+func (s *Source) invalidateCredentials(c ConfigAPI) bool {
+	if cc, ok := c.(*configservice.Client); ok {
+		return awsclient.Invalidate(cc.Options().Credentials)
+	}
+	return false
 }
 
 // query runs the advanced queries, one per type (and per region without
@@ -135,7 +157,7 @@ func (s *Source) query(ctx context.Context) ([]unit, []error) {
 					return nil, nil, err
 				}
 				return out.Results, out.NextToken, nil
-			}, "aggregator "+api.Aggregator)
+			}, "aggregator "+api.Aggregator, c)
 			errs = append(errs, items.errs...)
 			units = append(units, items.unit(""))
 			if items.fatal {
@@ -167,7 +189,7 @@ func (s *Source) query(ctx context.Context) ([]unit, []error) {
 						return nil, nil, err
 					}
 					return out.Results, out.NextToken, nil
-				}, "config "+region)
+				}, "config "+region, c)
 				errs = append(errs, items.errs...)
 				units = append(units, items.unit(region))
 				if items.fatal {
@@ -205,14 +227,34 @@ func (s selected) unit(region string) unit {
 
 type pageFunc func(ctx context.Context, token *string) ([]string, *string, error)
 
-func (s *Source) selectAll(ctx context.Context, configType string, page pageFunc, loc string) selected {
+// selectAll reads every page of one type's query. Credentials rejected as
+// expired are obtained anew and the page asked again, once; a NextToken
+// the service no longer accepts (InvalidNextTokenException) restarts the
+// listing from its first page, once, the results read so far dropped so
+// that none is counted twice.
+func (s *Source) selectAll(ctx context.Context, configType string, page pageFunc, loc string, client ConfigAPI) selected {
 	out := selected{typ: configType}
 	var token *string
 	seenTokens := map[string]bool{}
+	refreshed, restarted := false, false
 	for n := 1; ; n++ {
 		results, next, err := page(ctx, token)
 		if err != nil {
-			out.errs = append(out.errs, &collectors.InputError{Source: s.name, Location: loc, Place: fmt.Sprintf("%s page %d", configType, n), Err: describeAPI(err)})
+			_, retrieval, cred := awsclient.CredentialError(err)
+			if cred && !retrieval && !refreshed && s.invalidateCredentials(client) {
+				refreshed = true
+				n--
+				continue
+			}
+			if token != nil && !restarted && awsclient.ErrorCode(err) == "InvalidNextTokenException" {
+				restarted = true
+				out.items, out.errs, out.failed = nil, nil, false
+				token = nil
+				clear(seenTokens)
+				n = 0
+				continue
+			}
+			out.errs = append(out.errs, &collectors.InputError{Source: s.name, Location: loc, Place: fmt.Sprintf("%s page %d", configType, n), Err: s.describeAPI(err)})
 			out.fatal = isFatal(err)
 			out.failed = true
 			return out
@@ -245,21 +287,48 @@ func (s *Source) selectAll(ctx context.Context, configType string, page pageFunc
 	}
 }
 
+// isFatal reports failures every later query of the region (or
+// aggregator) would meet alike: credentials that cannot be obtained or are
+// rejected, a denial, a missing aggregator or recorder, a cancelled cycle.
 func isFatal(err error) bool {
+	if _, _, cred := awsclient.CredentialError(err); cred {
+		return true
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	}
 	switch ae.ErrorCode() {
-	case "AccessDeniedException", "ExpiredTokenException", "UnrecognizedClientException", "InvalidSignatureException",
+	case "AccessDeniedException", "InvalidSignatureException", "SignatureDoesNotMatch",
 		"NoSuchConfigurationAggregatorException", "NoAvailableConfigurationRecorderException":
 		return true
 	}
 	return false
 }
 
-// describeAPI words a Config API failure with a hint.
-func describeAPI(err error) error {
+// describeAPI words a Config API failure with a hint. It names the role,
+// never the external id.
+func (s *Source) describeAPI(err error) error {
+	if code, retrieval, _ := awsclient.CredentialError(err); retrieval {
+		what := "the default credential chain gave no usable credentials"
+		if role := s.cfg.Client.AssumeRoleARN; role != "" {
+			what = "role " + role + " cannot be assumed"
+			switch code {
+			case "AccessDenied":
+				what += ": check that its trust policy allows the caller, and the external id it requires"
+			case "RegionDisabledException":
+				what += ": STS is not activated in the region for the account"
+			case "ExpiredToken", "InvalidClientTokenId":
+				what += ": the credentials it is assumed with were rejected as expired or invalid"
+			}
+		} else if code == "ExpiredToken" || code == "ExpiredTokenException" {
+			what = "the AWS credentials have expired: refresh them"
+		}
+		if code != "" {
+			what += " (" + code + ")"
+		}
+		return fmt.Errorf("querying AWS Config: obtaining credentials failed: %s: %w", what, err)
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("querying AWS Config: %w", err)
@@ -268,9 +337,9 @@ func describeAPI(err error) error {
 	switch ae.ErrorCode() {
 	case "AccessDeniedException":
 		hint = "access denied: the credentials need config:SelectResourceConfig (or config:SelectAggregateResourceConfig on the aggregator)"
-	case "ExpiredTokenException":
-		hint = "the AWS credentials have expired: refresh them (or the role session)"
-	case "UnrecognizedClientException", "InvalidSignatureException":
+	case "ExpiredTokenException", "ExpiredToken":
+		hint = "the AWS credentials have expired, and fresh ones were refused too: refresh them (or the role session)"
+	case "UnrecognizedClientException", "InvalidSignatureException", "InvalidClientTokenId":
 		hint = "the AWS credentials were rejected"
 	case "NoSuchConfigurationAggregatorException":
 		hint = "the configuration aggregator does not exist (check its name and the region)"
@@ -278,6 +347,10 @@ func describeAPI(err error) error {
 		hint = "AWS Config kept throttling after retries"
 	case "InvalidExpressionException":
 		hint = "AWS Config rejected the query expression"
+	case "InvalidNextTokenException":
+		hint = "AWS Config kept rejecting its own NextToken, after reading the type again from the first page"
+	case "InvalidLimitException":
+		hint = "AWS Config rejected the page size"
 	}
 	return fmt.Errorf("querying AWS Config: %s (%s): %w", hint, ae.ErrorCode(), err)
 }

@@ -128,9 +128,13 @@ type APIConfig struct {
 // 1). Throttling, 5xx and network errors are retried per page (the same
 // NextToken, so no page is read twice into the batch) with exponential
 // backoff and jitter; the SDK's own retries are off so that every attempt
-// goes through the bucket. Expired or invalid credentials are not retried:
-// the account's remaining regions are skipped for the cycle with one error
-// naming the account, and its cached credentials are dropped.
+// goes through the bucket. Credentials rejected as expired or invalid are
+// dropped and obtained anew (a new AssumeRole) once; rejected again, or
+// impossible to obtain (the role's trust policy, STS disabled in the
+// region), the account's remaining regions are skipped for the cycle with
+// one error naming the account and role, and the next cycle tries again.
+// A NextToken the service no longer accepts (InvalidNextTokenException)
+// reads the window again from its first page, once.
 type APISource struct {
 	name string
 	cfg  APIConfig
@@ -363,10 +367,23 @@ func (s *APISource) readUnit(ctx context.Context, cp collectors.CheckpointReader
 	seen := map[string]bool{}
 	tokens := map[string]bool{}
 	opts := Options{IncludeReadOnly: s.cfg.IncludeReadOnly}
+	restarted := false
 	for page := 1; ; page++ {
 		out, err := s.lookup(ctx, u, client, in, page, broken)
 		if errors.Is(err, errAccountSkipped) {
 			return unitResult{}
+		}
+		if err != nil && in.NextToken != nil && !restarted && awsclient.ErrorCode(err) == "InvalidNextTokenException" {
+			// The token went stale (expired between pages, or the service
+			// lost it): read the window again from its first page. Events
+			// already read are recognised by id, so none is returned twice.
+			restarted = true
+			s.log.Warn("LookupEvents rejected its NextToken; reading the window again from the first page",
+				"source", s.name, "account", u.label(), "region", u.region, "page", page)
+			in.NextToken = nil
+			clear(tokens)
+			page = 0
+			continue
 		}
 		if err != nil {
 			return fail(fmt.Errorf("looking up events (page %d): %w", page, err))
@@ -430,15 +447,6 @@ func (s *APISource) readUnit(ctx context.Context, cp collectors.CheckpointReader
 	return res
 }
 
-// credentialCodes are error codes meaning the account's credentials are
-// unusable: retrying cannot help.
-var credentialCodes = map[string]bool{
-	"ExpiredTokenException":       true,
-	"ExpiredToken":                true,
-	"InvalidClientTokenId":        true,
-	"UnrecognizedClientException": true,
-}
-
 var (
 	retryables = retry.IsErrorRetryables(retry.DefaultRetryables)
 	throttles  = retry.IsErrorThrottles(retry.DefaultThrottles)
@@ -448,10 +456,20 @@ var (
 // the rate limiter.
 func noSDKRetry(o *cloudtrail.Options) { o.Retryer = aws.NopRetryer{} }
 
+// retryable reports errors worth another attempt: throttling, 5xx,
+// connection errors and a response cut short (LookupEvents is a read).
+func retryable(err error) bool {
+	return retryables.IsErrorRetryable(err) == aws.TrueTernary || awsclient.IsTruncated(err)
+}
+
 // lookup calls LookupEvents for one page, retrying throttling, 5xx and
-// network errors with backoff and jitter.
+// network errors with backoff and jitter. Credentials rejected as expired
+// or unknown are dropped and obtained again (a new AssumeRole) once; if
+// the fresh ones are rejected too, or cannot be obtained, the account is
+// skipped for the rest of the cycle.
 func (s *APISource) lookup(ctx context.Context, u apiUnit, client LookupAPI, in *cloudtrail.LookupEventsInput, page int, broken *brokenAccounts) (*cloudtrail.LookupEventsOutput, error) {
 	lim := s.limiter(u)
+	refreshed := false
 	for attempt := 1; ; attempt++ {
 		if broken.is(u.account) {
 			return nil, errAccountSkipped
@@ -466,13 +484,27 @@ func (s *APISource) lookup(ctx context.Context, u apiUnit, client LookupAPI, in 
 		if ctx.Err() != nil {
 			return nil, err
 		}
-		if code := errorCode(err); credentialCodes[code] {
+		if code, retrieval, ok := awsclient.CredentialError(err); ok {
+			if !retrieval && !refreshed && s.refreshable(u.account) {
+				// Expired mid-run (a session revoked or cut short, a clock
+				// ahead of AWS's): fetch fresh credentials and try again.
+				refreshed = true
+				s.invalidate(u.account)
+				s.log.Warn("CloudTrail API credentials rejected; obtaining new ones", "source", s.name,
+					"account", u.label(), "region", u.region, "code", code)
+				attempt--
+				continue
+			}
 			if !broken.mark(u.account) {
 				return nil, errAccountSkipped
 			}
 			s.invalidate(u.account)
-			s.log.Error("CloudTrail API credentials rejected; skipping the account's regions this cycle",
-				"source", s.name, "account", u.label(), "region", u.region, "code", code)
+			s.log.Error("CloudTrail API credentials unusable; skipping the account's regions this cycle",
+				"source", s.name, "account", u.label(), "region", u.region, "code", code, "retrieval", retrieval)
+			if retrieval {
+				return nil, fmt.Errorf("obtaining the credentials of account %s failed%s: %s; the account's regions are skipped this cycle and tried again next cycle: %w",
+					u.label(), codeSuffix(code), s.retrievalHint(u, code), err)
+			}
 			return nil, fmt.Errorf("credentials of account %s rejected (%s): the account's remaining regions are skipped this cycle and its credentials are fetched again next cycle: %w",
 				u.label(), code, err)
 		}
@@ -480,7 +512,7 @@ func (s *APISource) lookup(ctx context.Context, u apiUnit, client LookupAPI, in 
 		if throttled && s.cfg.Throttled != nil {
 			s.cfg.Throttled()
 		}
-		if !throttled && retryables.IsErrorRetryable(err) != aws.TrueTernary {
+		if !throttled && !retryable(err) {
 			return nil, err
 		}
 		if attempt >= s.cfg.MaxAttempts {
@@ -499,6 +531,44 @@ func (s *APISource) lookup(ctx context.Context, u apiUnit, client LookupAPI, in 
 	}
 }
 
+func codeSuffix(code string) string {
+	if code == "" {
+		return ""
+	}
+	return " (" + code + ")"
+}
+
+// retrievalHint says what to check when an account's credentials could
+// not be obtained. It names the role, never the external id.
+func (s *APISource) retrievalHint(u apiUnit, code string) string {
+	if s.cfg.RoleARNTemplate == "" {
+		switch code {
+		case "ExpiredToken", "ExpiredTokenException":
+			return "the default credentials have expired: refresh them"
+		}
+		return "the default credential chain gave no usable credentials"
+	}
+	role := awsclient.RoleARN(s.cfg.RoleARNTemplate, u.account)
+	switch code {
+	case "AccessDenied", "AccessDeniedException":
+		return "role " + role + " cannot be assumed: check that its trust policy allows the caller, and the external id it requires"
+	case "RegionDisabledException":
+		return "role " + role + " cannot be assumed: STS is not activated in region " + s.stsRegion() + " for the account (activate it, or set the region STS is called in)"
+	case "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId":
+		return "role " + role + " cannot be assumed: the credentials it is assumed with were rejected as expired or invalid"
+	}
+	return "role " + role + " cannot be assumed"
+}
+
+func (s *APISource) stsRegion() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.base != nil {
+		return s.base.Region
+	}
+	return s.cfg.Region
+}
+
 // backoff is the wait before retry attempt+1: BaseBackoff doubled per
 // attempt, capped at MaxBackoff, uniformly jittered in [d/2, d].
 func (s *APISource) backoff(attempt int) time.Duration {
@@ -507,14 +577,6 @@ func (s *APISource) backoff(attempt int) time.Duration {
 		d = s.cfg.MaxBackoff
 	}
 	return d/2 + rand.N(d/2+1)
-}
-
-func errorCode(err error) string {
-	var v interface{ ErrorCode() string }
-	if errors.As(err, &v) {
-		return v.ErrorCode()
-	}
-	return ""
 }
 
 func (s *APISource) limiter(u apiUnit) *rate.Limiter {
@@ -528,18 +590,23 @@ func (s *APISource) limiter(u apiUnit) *rate.Limiter {
 	return l
 }
 
+// refreshable reports whether the account's credentials are cached ones
+// that can be obtained anew (not a client supplied by ClientFor).
+func (s *APISource) refreshable(account string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.creds[account].(*aws.CredentialsCache)
+	return ok
+}
+
 // invalidate drops an account's cached credentials and clients so that the
 // next cycle obtains new ones.
 func (s *APISource) invalidate(account string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.creds[account].(*aws.CredentialsCache); ok {
-		c.Invalidate()
-	}
+	awsclient.Invalidate(s.creds[account])
 	if s.base != nil {
-		if c, ok := s.base.Credentials.(*aws.CredentialsCache); ok {
-			c.Invalidate()
-		}
+		awsclient.Invalidate(s.base.Credentials)
 	}
 }
 

@@ -11,12 +11,16 @@ package awsclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -24,6 +28,11 @@ import (
 
 // DefaultSessionName names assumed-role sessions unless configured.
 const DefaultSessionName = "driftwarden"
+
+// RoleExpiryWindow is how long before their expiry assumed-role
+// credentials are refreshed (jittered down to half of it), so that a
+// request is never signed with credentials about to expire.
+const RoleExpiryWindow = 5 * time.Minute
 
 // ClientConfig says how to reach AWS.
 type ClientConfig struct {
@@ -79,11 +88,7 @@ func LoadAWSConfig(ctx context.Context, cfg ClientConfig) (aws.Config, error) {
 	}
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = attempts
-				o.MaxBackoff = maxBackoff
-				o.Backoff = retry.NewExponentialJitterBackoff(maxBackoff)
-			})
+			return NewRetryer(attempts, maxBackoff)
 		}),
 	}
 	if cfg.Region != "" {
@@ -106,8 +111,105 @@ func LoadAWSConfig(ctx context.Context, cfg ClientConfig) (aws.Config, error) {
 	return ac, nil
 }
 
+// NewRetryer is the SDK's standard retryer (throttling codes such as
+// ThrottlingException and LimitExceededException, 500/502/503/504,
+// connection errors) with exponential backoff and full jitter, and:
+//
+//   - no retry quota: the SDK's client-side token bucket (500 tokens, 5 to
+//     14 per retry) would, after a long throttled stretch, fail calls with
+//     "retry quota exceeded" without sending them, for as long as the
+//     process lives; a daemon paces itself with backoff instead;
+//   - a response cut short (the connection closed mid-body: unexpected
+//     EOF) is retried like a reset connection. Every call driftwarden makes
+//     is a read, so a retry is always safe.
+func NewRetryer(attempts int, maxBackoff time.Duration) aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = attempts
+		o.MaxBackoff = maxBackoff
+		o.Backoff = retry.NewExponentialJitterBackoff(maxBackoff)
+		o.RateLimiter = ratelimit.None
+		o.Retryables = append(o.Retryables, retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			if IsTruncated(err) {
+				return aws.TrueTernary
+			}
+			return aws.UnknownTernary
+		}))
+	})
+}
+
+// IsTruncated reports a response cut short: the connection was closed
+// before the body the server announced was read.
+func IsTruncated(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// credentialCodes are the error codes AWS answers when the credentials a
+// request was signed with are expired or unknown: the same credentials
+// will never work again, fresh ones may.
+var credentialCodes = map[string]bool{
+	"ExpiredToken":                true, // STS, S3, query protocol services
+	"ExpiredTokenException":       true, // JSON protocol services (CloudTrail, Config)
+	"RequestExpired":              true,
+	"InvalidClientTokenId":        true,
+	"UnrecognizedClientException": true,
+	"InvalidAccessKeyId":          true,
+}
+
+// CredentialError classifies err as a credentials problem of the caller's
+// account rather than of one request: the credentials were rejected
+// (expired or unknown: code is the AWS error code, retrieval false), or
+// they could not be obtained at all (retrieval true: AssumeRole denied by
+// the role's trust policy, STS disabled in the region, the base
+// credentials expired; code is STS's error code when there is one).
+func CredentialError(err error) (code string, retrieval, ok bool) {
+	code = ErrorCode(err)
+	if isRetrievalFailure(err) {
+		return code, true, true
+	}
+	if credentialCodes[code] {
+		return code, false, true
+	}
+	return "", false, false
+}
+
+// isRetrievalFailure reports an error obtaining the credentials to sign a
+// request with. The SDK leaves no typed error for it: the operation's
+// identity resolution wraps the provider's error as "get identity: get
+// credentials: ..." (older paths: a signing error "failed to retrieve
+// credentials").
+func isRetrievalFailure(err error) bool {
+	var se *v4.SigningError
+	if errors.As(err, &se) && strings.Contains(se.Error(), "retrieve credentials") {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "get identity: get credentials:") || strings.Contains(msg, "failed to refresh cached credentials")
+}
+
+// ErrorCode is the AWS error code in err's chain ("" when there is none).
+func ErrorCode(err error) string {
+	var v interface{ ErrorCode() string }
+	if errors.As(err, &v) {
+		return v.ErrorCode()
+	}
+	return ""
+}
+
+// Invalidate drops cached credentials so that the next request obtains
+// new ones (a new AssumeRole, a new read of the default chain); providers
+// without a cache are left alone.
+func Invalidate(p aws.CredentialsProvider) bool {
+	if c, ok := p.(*aws.CredentialsCache); ok {
+		c.Invalidate()
+		return true
+	}
+	return false
+}
+
 // AssumeRole returns cached credentials of role r, obtained with base's
-// credentials through STS AssumeRole; they are refreshed before they expire.
+// credentials through STS AssumeRole; they are refreshed RoleExpiryWindow
+// (jittered) before they expire. A failure is not cached: the next
+// request calls STS again.
 func AssumeRole(base aws.Config, r Role) *aws.CredentialsCache {
 	stsClient := sts.NewFromConfig(base, func(o *sts.Options) {
 		if r.STSEndpointURL != "" {
@@ -123,7 +225,10 @@ func AssumeRole(base aws.Config, r Role) *aws.CredentialsCache {
 		if r.ExternalID != "" {
 			o.ExternalID = aws.String(r.ExternalID)
 		}
-	}))
+	}), func(o *aws.CredentialsCacheOptions) {
+		o.ExpiryWindow = RoleExpiryWindow
+		o.ExpiryWindowJitterFrac = 0.5
+	})
 }
 
 // RoleARN fills a role ARN template's {account} placeholder
