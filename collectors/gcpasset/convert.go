@@ -184,7 +184,9 @@ var converters = map[string]func(d map[string]any, a attrs){
 		}
 	},
 	"google_service_account_key": func(d map[string]any, a attrs) {
-		a.copy(d, "key_algorithm", "keyAlgorithm", "valid_after", "validAfterTime", "valid_before", "validBeforeTime")
+		// key_type (USER_MANAGED, SYSTEM_MANAGED) is CAI's, not a Terraform
+		// attribute: the keys Google manages itself are listed too.
+		a.copy(d, "key_algorithm", "keyAlgorithm", "valid_after", "validAfterTime", "valid_before", "validBeforeTime", "key_type", "keyType")
 	},
 	"google_kms_key_ring": func(d map[string]any, a attrs) {
 		a.last(d, "name", "name")

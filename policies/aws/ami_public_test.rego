@@ -26,3 +26,10 @@ test_launch_permission_all_denied if {
 test_launch_permission_account_allowed if {
 	count(policy.deny) == 0 with input as res("aws_ami_launch_permission", {"image_id": "ami-0abc", "account_id": "111122223333", "group": ""})
 }
+
+test_public_image_from_instance_denied if {
+	count(policy.deny) == 1 with input as {"kind": "resource", "resource": {
+		"id": "ami-1", "type": "aws_ami_from_instance", "address": "aws_ami_from_instance.x",
+		"attributes": {"public": true},
+	}}
+}

@@ -2,7 +2,8 @@
 # title: EBS volume not encrypted
 # description: >-
 #   An EBS volume, or a root or attached block device of an EC2 instance, is
-#   stored without encryption at rest.
+#   stored without encryption at rest, or the region's EBS encryption by
+#   default is turned off (aws_ebs_encryption_by_default enabled = false).
 # custom:
 #   id: DW-AWS-EBS-001
 #   severity: medium
@@ -18,6 +19,7 @@
 #   resource_types:
 #     - aws_ebs_volume
 #     - aws_instance
+#     - aws_ebs_encryption_by_default
 package driftwarden.aws.ebs_unencrypted
 
 import data.driftwarden.lib
@@ -35,3 +37,15 @@ deny contains msg if {
 	device.encrypted == false
 	msg := sprintf("%s has an unencrypted %s (%s)", [lib.name, block, object.get(device, "device_name", "root")])
 }
+
+deny contains msg if {
+	input.resource.type == "aws_ebs_encryption_by_default"
+	input.resource.attributes.enabled == false
+	msg := sprintf("%s turns EBS encryption by default off in %s", [lib.name, region])
+}
+
+region := r if {
+	r := input.resource.region
+	is_string(r)
+	r != ""
+} else := "its region"

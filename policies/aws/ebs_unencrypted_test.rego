@@ -39,3 +39,24 @@ test_instance_unencrypted_root_denied if {
 test_instance_unencrypted_data_device_denied if {
 	count(policy.deny) == 1 with input as instance([{"encrypted": true}], [{"encrypted": false, "device_name": "/dev/sdf"}])
 }
+
+ebs_default(enabled) := {"kind": "resource", "resource": {
+	"id": "aws/aws_ebs_encryption_by_default/111122223333/eu-west-1", "type": "aws_ebs_encryption_by_default",
+	"address": "aws_ebs_encryption_by_default.this", "region": "eu-west-1",
+	"attributes": {"id": "terraform-20210101000000000000000001", "enabled": enabled},
+}}
+
+test_encryption_by_default_on_allowed if {
+	count(policy.deny) == 0 with input as ebs_default(true)
+}
+
+test_encryption_by_default_off_denied if {
+	policy.deny == {"aws_ebs_encryption_by_default.this turns EBS encryption by default off in eu-west-1"} with input as ebs_default(false)
+}
+
+test_encryption_by_default_off_without_region_denied if {
+	policy.deny == {"aws_ebs_encryption_by_default.this turns EBS encryption by default off in its region"} with input as {"kind": "resource", "resource": {
+		"id": "x", "type": "aws_ebs_encryption_by_default", "address": "aws_ebs_encryption_by_default.this", "region": "",
+		"attributes": {"enabled": false},
+	}}
+}

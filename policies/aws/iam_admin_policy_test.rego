@@ -49,3 +49,68 @@ test_role_without_inline_policy_allowed if {
 		"id": "x", "type": "aws_iam_role", "attributes": {"inline_policy": []},
 	}}
 }
+
+attachment(typ, attrs) := {"kind": "resource", "resource": {
+	"id": "x", "type": typ, "address": sprintf("%s.x", [typ]), "attributes": attrs,
+}}
+
+test_role_admin_attachment_denied if {
+	policy.deny == {"aws_iam_role_policy_attachment.x attaches the managed policy arn:aws:iam::aws:policy/AdministratorAccess"} with input as attachment("aws_iam_role_policy_attachment", {"id": "ci-20240101", "role": "ci", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"})
+}
+
+test_user_and_group_admin_attachment_denied if {
+	count(policy.deny) == 1 with input as attachment("aws_iam_user_policy_attachment", {"user": "alice", "policy_arn": "arn:aws-us-gov:iam::aws:policy/AdministratorAccess"})
+	count(policy.deny) == 1 with input as attachment("aws_iam_group_policy_attachment", {"group": "ops", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"})
+}
+
+test_policy_attachment_denied if {
+	count(policy.deny) == 1 with input as attachment("aws_iam_policy_attachment", {"name": "admins", "roles": ["ci"], "users": [], "groups": [], "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"})
+}
+
+test_other_managed_attachments_allowed if {
+	count(policy.deny) == 0 with input as attachment("aws_iam_role_policy_attachment", {"role": "ci", "policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})
+	count(policy.deny) == 0 with input as attachment("aws_iam_role_policy_attachment", {"role": "ci", "policy_arn": "arn:aws:iam::111122223333:policy/AdministratorAccess"})
+	count(policy.deny) == 0 with input as attachment("aws_iam_role_policy_attachment", {"role": "ci", "policy_arn": "arn:aws:iam::aws:policy/job-function/SystemAdministrator"})
+}
+
+test_exclusive_attachments_denied if {
+	count(policy.deny) == 1 with input as attachment("aws_iam_role_policy_attachments_exclusive", {"role_name": "ci", "policy_arns": ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AdministratorAccess"]})
+}
+
+test_role_managed_policy_arns_denied if {
+	policy.deny == {"aws_iam_role.x has the managed policy arn:aws:iam::aws:policy/AdministratorAccess attached"} with input as attachment("aws_iam_role", {
+		"name": "ci", "managed_policy_arns": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+		"inline_policy": [{"name": "", "policy": ""}],
+	})
+}
+
+# NotAction on "*" that leaves IAM allowed grants everything in the end.
+test_not_action_without_iam_denied if {
+	policy.deny == {`aws_iam_policy.x allows every action but NotAction ["s3:DeleteBucket"] on Resource "*", IAM included`} with input as iam("aws_iam_policy", json.marshal({"Statement": [{"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "*"}]}))
+}
+
+# PowerUserAccess: everything but iam:*, organizations:*, account:*.
+test_power_user_not_action_allowed if {
+	count(policy.deny) == 0 with input as iam("aws_iam_policy", json.marshal({"Statement": [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"}]}))
+}
+
+test_not_action_on_one_resource_allowed if {
+	count(policy.deny) == 0 with input as iam("aws_iam_policy", json.marshal({"Statement": [{"Effect": "Allow", "NotAction": "s3:DeleteBucket", "Resource": "arn:aws:s3:::x"}]}))
+}
+
+test_group_policy_admin_denied if {
+	policy.deny == {`aws_iam_group_policy.x allows Action "*" on Resource "*"`} with input as iam("aws_iam_group_policy", doc("Allow", "*:*", "*"))
+}
+
+test_not_action_everything_allowed if {
+	count(policy.deny) == 0 with input as iam("aws_iam_role_policy", json.marshal({"Statement": [{"Effect": "Allow", "NotAction": "*", "Resource": "*"}]}))
+}
+
+# iam:* on "*" lets the holder attach AdministratorAccess to itself.
+test_iam_wildcard_denied if {
+	policy.deny == {`aws_iam_role_policy.x allows Action "iam:*" on Resource "*", which can grant every other permission`} with input as iam("aws_iam_role_policy", doc("Allow", "iam:*", "*"))
+}
+
+test_iam_read_only_allowed if {
+	count(policy.deny) == 0 with input as iam("aws_iam_role_policy", doc("Allow", ["iam:Get*", "iam:List*"], "*"))
+}

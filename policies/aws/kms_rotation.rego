@@ -3,8 +3,9 @@
 # description: >-
 #   An enabled, customer-managed symmetric encryption KMS key has automatic
 #   key rotation off (enable_key_rotation = false), so the same key material
-#   protects data indefinitely. Asymmetric and HMAC keys cannot rotate and
-#   are not reported.
+#   protects data indefinitely. Asymmetric and HMAC keys, and keys in a
+#   custom key store (custom_key_store_id: CloudHSM or external), cannot
+#   rotate automatically and are not reported.
 # custom:
 #   id: DW-AWS-KMS-001
 #   severity: medium
@@ -28,6 +29,7 @@ deny contains msg if {
 	object.get(attrs, "is_enabled", true) != false
 	object.get(attrs, "key_usage", "ENCRYPT_DECRYPT") in {"ENCRYPT_DECRYPT", ""}
 	symmetric(object.get(attrs, "key_spec", ""), object.get(attrs, "customer_master_key_spec", ""))
+	object.get(attrs, "custom_key_store_id", "") in {"", null}
 	msg := sprintf("%s does not rotate its key material (enable_key_rotation = false)", [lib.name])
 }
 

@@ -30,3 +30,16 @@ test_hmac_key_allowed if {
 test_disabled_key_allowed if {
 	count(policy.deny) == 0 with input as key({"enable_key_rotation": false, "key_spec": "SYMMETRIC_DEFAULT", "is_enabled": false})
 }
+
+# Keys in a CloudHSM or external key store cannot rotate automatically.
+test_custom_key_store_allowed if {
+	count(policy.deny) == 0 with input as key({"enable_key_rotation": false, "key_spec": "SYMMETRIC_DEFAULT", "key_usage": "ENCRYPT_DECRYPT", "is_enabled": true, "custom_key_store_id": "cks-1234567890abcdef0"})
+}
+
+test_empty_custom_key_store_denied if {
+	count(policy.deny) == 1 with input as key({"enable_key_rotation": false, "key_spec": "SYMMETRIC_DEFAULT", "key_usage": "ENCRYPT_DECRYPT", "is_enabled": true, "custom_key_store_id": ""})
+}
+
+test_hmac_key_allowed if {
+	count(policy.deny) == 0 with input as key({"enable_key_rotation": false, "key_spec": "HMAC_256", "customer_master_key_spec": "HMAC_256", "key_usage": "GENERATE_VERIFY_MAC", "is_enabled": true})
+}

@@ -1,8 +1,8 @@
 # METADATA
 # title: RDS database publicly accessible
 # description: >-
-#   An RDS DB instance (or Aurora cluster instance) has publicly_accessible =
-#   true: it gets a public DNS name and address and can be reached from the
+#   An RDS DB instance, Aurora cluster instance or Multi-AZ DB cluster
+#   (aws_rds_cluster) has publicly_accessible = true: it gets a public DNS name and address and can be reached from the
 #   internet wherever its security groups allow.
 # custom:
 #   id: DW-AWS-RDS-002
@@ -19,6 +19,7 @@
 #   resource_types:
 #     - aws_db_instance
 #     - aws_rds_cluster_instance
+#     - aws_rds_cluster
 package driftwarden.aws.rds_public
 
 import data.driftwarden.lib
@@ -31,6 +32,14 @@ deny contains msg if {
 
 deny contains msg if {
 	input.resource.type == "aws_rds_cluster_instance"
+	input.resource.attributes.publicly_accessible == true
+	msg := sprintf("%s is publicly accessible", [lib.name])
+}
+
+# Multi-AZ DB clusters (non-Aurora aws_rds_cluster) carry the flag on the
+# cluster; Aurora clusters leave it null.
+deny contains msg if {
+	input.resource.type == "aws_rds_cluster"
 	input.resource.attributes.publicly_accessible == true
 	msg := sprintf("%s is publicly accessible", [lib.name])
 }

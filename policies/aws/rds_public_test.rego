@@ -22,3 +22,12 @@ test_public_cluster_instance_denied if {
 test_unknown_allowed if {
 	count(policy.deny) == 0 with input as db("aws_rds_cluster_instance", null)
 }
+
+# Multi-AZ DB clusters carry publicly_accessible on aws_rds_cluster.
+test_public_multi_az_cluster_denied if {
+	policy.deny == {"aws_rds_cluster.main is publicly accessible"} with input as db("aws_rds_cluster", true)
+}
+
+test_aurora_cluster_without_flag_allowed if {
+	count(policy.deny) == 0 with input as db("aws_rds_cluster", null)
+}

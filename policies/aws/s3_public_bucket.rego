@@ -3,7 +3,8 @@
 # description: >-
 #   An S3 bucket grants access to everyone (AllUsers) or to every AWS account
 #   (AuthenticatedUsers) through a canned ACL or an ACL grant, or its public
-#   access block leaves one of the four protections off.
+#   access block (or the account-wide aws_s3_account_public_access_block)
+#   leaves one of the four protections off.
 # custom:
 #   id: DW-AWS-S3-001
 #   severity: high
@@ -21,6 +22,7 @@
 #     - aws_s3_bucket
 #     - aws_s3_bucket_acl
 #     - aws_s3_bucket_public_access_block
+#     - aws_s3_account_public_access_block
 package driftwarden.aws.s3_public_bucket
 
 import data.driftwarden.lib
@@ -72,6 +74,17 @@ deny contains msg if {
 
 deny contains msg if {
 	input.resource.type == "aws_s3_bucket_public_access_block"
+	some msg in block_messages
+}
+
+# The account-wide block: with a protection off there, every bucket relies
+# on its own block alone.
+deny contains msg if {
+	input.resource.type == "aws_s3_account_public_access_block"
+	some msg in block_messages
+}
+
+block_messages contains msg if {
 	off := [flag | some flag in block_flags; input.resource.attributes[flag] == false]
 	count(off) > 0
 	msg := sprintf("%s leaves public access protections off: %s", [lib.name, concat(", ", off)])

@@ -79,3 +79,22 @@ test_public_access_block_flag_off_denied if {
 	}}
 	contains(msg, "block_public_policy, restrict_public_buckets")
 }
+
+account_block(attrs) := {"kind": "resource", "resource": {
+	"id": "111122223333", "type": "aws_s3_account_public_access_block",
+	"address": "aws_s3_account_public_access_block.this", "attributes": attrs,
+}}
+
+test_account_block_all_on_allowed if {
+	count(policy.deny) == 0 with input as account_block({
+		"account_id": "111122223333", "block_public_acls": true, "block_public_policy": true,
+		"ignore_public_acls": true, "restrict_public_buckets": true,
+	})
+}
+
+test_account_block_flag_off_denied if {
+	policy.deny == {"aws_s3_account_public_access_block.this leaves public access protections off: ignore_public_acls, restrict_public_buckets"} with input as account_block({
+		"account_id": "111122223333", "block_public_acls": true, "block_public_policy": true,
+		"ignore_public_acls": false, "restrict_public_buckets": false,
+	})
+}

@@ -2,9 +2,11 @@
 # title: S3 bucket policy allows public access
 # description: >-
 #   A bucket policy has an Allow statement whose Principal is everyone ("*"
-#   or {"AWS": "*"}) and no Condition that narrows the caller to known
-#   accounts, organisations, VPCs, endpoints or source addresses, so anyone on
-#   the internet can perform the statement's actions.
+#   or {"AWS": "*"}, or a NotPrincipal) and no Condition that narrows the
+#   caller to known accounts, organisations, VPCs, endpoints or source
+#   addresses, so anyone on the internet can perform the statement's
+#   actions. Negated, ...IfExists, ForAllValues: and Null condition
+#   operators do not narrow the caller.
 # custom:
 #   id: DW-AWS-S3-002
 #   severity: high
@@ -40,10 +42,18 @@ deny contains msg if {
 public_statements contains msg if {
 	some stmt in lib.statements(input.resource.attributes.policy)
 	object.get(stmt, "Effect", "") == "Allow"
-	lib.public_principal(object.get(stmt, "Principal", null))
+	public(stmt)
 	not lib.restricted(stmt)
 	actions := lib.as_array(object.get(stmt, "Action", []))
 	msg := sprintf("%s has a bucket policy allowing %s to everyone (statement %q) without a restricting condition", [
 		lib.name, concat(", ", [sprintf("%v", [a]) | some a in actions]), object.get(stmt, "Sid", ""),
 	])
+}
+
+public(stmt) if lib.public_principal(object.get(stmt, "Principal", null))
+
+# Allow with NotPrincipal grants everyone but the principals named.
+public(stmt) if {
+	not "Principal" in object.keys(stmt)
+	"NotPrincipal" in object.keys(stmt)
 }

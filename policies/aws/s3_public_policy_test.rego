@@ -60,3 +60,35 @@ test_inline_bucket_policy_denied if {
 		"attributes": {"policy": json.marshal({"Statement": [stmt("*", null)]})},
 	}}
 }
+
+# Negated operators admit everyone but the named endpoint or organisation.
+test_negated_condition_denied if {
+	count(policy.deny) == 1 with input as bucket_policy({"Statement": [stmt("*", {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}})]})
+	count(policy.deny) == 1 with input as bucket_policy({"Statement": [stmt("*", {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}})]})
+}
+
+# ...IfExists passes when the key is absent, as it is for an anonymous caller.
+test_if_exists_condition_denied if {
+	count(policy.deny) == 1 with input as bucket_policy({"Statement": [stmt("*", {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"}})]})
+}
+
+test_null_and_for_all_values_conditions_denied if {
+	count(policy.deny) == 1 with input as bucket_policy({"Statement": [stmt("*", {"Null": {"aws:SourceVpce": "false"}})]})
+	count(policy.deny) == 1 with input as bucket_policy({"Statement": [stmt("*", {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": ["o-abc"]}})]})
+}
+
+test_wildcard_condition_value_denied if {
+	count(policy.deny) == 1 with input as bucket_policy({"Statement": [stmt("*", {"StringLike": {"aws:PrincipalOrgID": "*"}})]})
+}
+
+test_source_arn_like_allowed if {
+	count(policy.deny) == 0 with input as bucket_policy({"Statement": [stmt({"Service": "logging.s3.amazonaws.com", "AWS": "*"}, {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::source-*"}})]})
+	count(policy.deny) == 0 with input as bucket_policy({"Statement": [stmt("*", {"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": ["o-abc"]}})]})
+}
+
+test_not_principal_allow_denied if {
+	count(policy.deny) == 1 with input as bucket_policy({"Statement": [{
+		"Sid": "AllButAudit", "Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/audit"},
+		"Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/*",
+	}]})
+}

@@ -18,6 +18,7 @@
 #   input: resource
 #   resource_types:
 #     - aws_security_group
+#     - aws_default_security_group
 #     - aws_security_group_rule
 #     - aws_vpc_security_group_ingress_rule
 package driftwarden.aws.sg_open_admin_ports
@@ -26,49 +27,32 @@ import data.driftwarden.lib
 
 admin_ports := {22: "SSH", 3389: "RDP"}
 
-# Inline ingress blocks of aws_security_group.
 deny contains msg if {
 	input.resource.type == "aws_security_group"
-	some rule in input.resource.attributes.ingress
-	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
-	some cidr in rule[field]
-	cidr in lib.world_cidrs
-	some port, name in admin_ports
-	covers(rule.protocol, object.get(rule, "from_port", null), object.get(rule, "to_port", null), port)
-	msg := sprintf("%s allows %s (port %d) from %s", [lib.name, name, port, cidr])
+	some msg in messages
 }
 
-# Standalone aws_security_group_rule of type ingress.
+deny contains msg if {
+	input.resource.type == "aws_default_security_group"
+	some msg in messages
+}
+
 deny contains msg if {
 	input.resource.type == "aws_security_group_rule"
-	rule := input.resource.attributes
-	rule.type == "ingress"
-	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
-	some cidr in rule[field]
-	cidr in lib.world_cidrs
-	some port, name in admin_ports
-	covers(rule.protocol, object.get(rule, "from_port", null), object.get(rule, "to_port", null), port)
-	msg := sprintf("%s allows %s (port %d) from %s", [lib.name, name, port, cidr])
+	some msg in messages
 }
 
-# aws_vpc_security_group_ingress_rule (one CIDR per rule).
 deny contains msg if {
 	input.resource.type == "aws_vpc_security_group_ingress_rule"
-	rule := input.resource.attributes
-	some field in ["cidr_ipv4", "cidr_ipv6"]
-	cidr := rule[field]
-	cidr in lib.world_cidrs
-	some port, name in admin_ports
-	covers(rule.ip_protocol, object.get(rule, "from_port", null), object.get(rule, "to_port", null), port)
-	msg := sprintf("%s allows %s (port %d) from %s", [lib.name, name, port, cidr])
+	some msg in messages
 }
 
-# covers is true when a rule with this protocol and port range admits TCP
-# traffic to port. Ports are numbers, as in Terraform state.
-covers(protocol, _, _, _) if protocol in {"-1", "all", -1}
-
-covers(protocol, from, to, port) if {
-	protocol in {"tcp", "TCP", "6", 6}
-	from <= port
-	port <= to
+# World-open ingress (inline blocks, standalone rules of type ingress,
+# aws_vpc_security_group_ingress_rule) whose protocol and ports admit TCP to
+# an admin port.
+messages contains msg if {
+	some r in lib.sg_world_ingress
+	some port, name in admin_ports
+	lib.port_covered(r.protocol, r.from, r.to, port)
+	msg := sprintf("%s allows %s (port %d) from %s", [lib.name, name, port, r.cidr])
 }

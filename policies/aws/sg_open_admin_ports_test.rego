@@ -98,3 +98,50 @@ test_vpc_ingress_rule_private_allowed if {
 		"attributes": {"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_ipv4": "10.0.0.0/8"},
 	}}
 }
+
+# aws_default_security_group has the same inline ingress blocks.
+test_default_security_group_denied if {
+	policy.deny == {
+		"aws_default_security_group.default allows SSH (port 22) from 0.0.0.0/0",
+		"aws_default_security_group.default allows RDP (port 3389) from 0.0.0.0/0",
+	} with input as {"kind": "resource", "resource": {
+		"id": "sg-0default", "type": "aws_default_security_group", "address": "aws_default_security_group.default",
+		"attributes": {"ingress": [{
+			"cidr_blocks": ["0.0.0.0/0"], "description": "", "from_port": 0, "ipv6_cidr_blocks": [],
+			"prefix_list_ids": [], "protocol": "-1", "security_groups": [], "self": false, "to_port": 0,
+		}]},
+	}}
+}
+
+# The default group's own rule (self, all protocols) admits only its members.
+test_default_security_group_self_allowed if {
+	count(policy.deny) == 0 with input as {"kind": "resource", "resource": {
+		"id": "sg-0default", "type": "aws_default_security_group",
+		"attributes": {"ingress": [{
+			"cidr_blocks": [], "from_port": 0, "ipv6_cidr_blocks": [], "prefix_list_ids": [],
+			"protocol": "-1", "security_groups": [], "self": true, "to_port": 0,
+		}]},
+	}}
+}
+
+# Any /0 admits every address, not only the canonical 0.0.0.0/0 and ::/0.
+test_non_canonical_world_ipv6_denied if {
+	count(policy.deny) == 1 with input as sg([{
+		"protocol": "tcp", "from_port": 22, "to_port": 22,
+		"cidr_blocks": [], "ipv6_cidr_blocks": ["0::/0"],
+	}])
+}
+
+test_vpc_ingress_rule_protocol_number_denied if {
+	count(policy.deny) == 1 with input as {"kind": "resource", "resource": {
+		"id": "sgr-4", "type": "aws_vpc_security_group_ingress_rule",
+		"attributes": {"ip_protocol": "6", "from_port": 3389, "to_port": 3389, "cidr_ipv4": "0.0.0.0/0", "cidr_ipv6": null, "prefix_list_id": null, "referenced_security_group_id": null},
+	}}
+}
+
+test_prefix_list_rule_allowed if {
+	count(policy.deny) == 0 with input as {"kind": "resource", "resource": {
+		"id": "sgrule-3", "type": "aws_security_group_rule",
+		"attributes": {"type": "ingress", "protocol": "tcp", "from_port": 0, "to_port": 65535, "cidr_blocks": [], "ipv6_cidr_blocks": [], "prefix_list_ids": ["pl-abb451c2"], "self": false},
+	}}
+}

@@ -49,3 +49,10 @@ test_egress_allowed if {
 		"attributes": {"type": "egress", "protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]},
 	}}
 }
+
+test_default_security_group_denied if {
+	policy.deny == {"aws_default_security_group.default allows all traffic (every protocol) from ::/0"} with input as {"kind": "resource", "resource": {
+		"id": "sg-0default", "type": "aws_default_security_group", "address": "aws_default_security_group.default",
+		"attributes": {"ingress": [{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": [], "ipv6_cidr_blocks": ["::/0"], "self": false}]},
+	}}
+}

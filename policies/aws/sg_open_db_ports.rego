@@ -20,6 +20,7 @@
 #   input: resource
 #   resource_types:
 #     - aws_security_group
+#     - aws_default_security_group
 #     - aws_security_group_rule
 #     - aws_vpc_security_group_ingress_rule
 package driftwarden.aws.sg_open_db_ports
@@ -28,6 +29,11 @@ import data.driftwarden.lib
 
 deny contains msg if {
 	input.resource.type == "aws_security_group"
+	some msg in messages
+}
+
+deny contains msg if {
+	input.resource.type == "aws_default_security_group"
 	some msg in messages
 }
 

@@ -46,3 +46,10 @@ test_mongo_sg_rule_denied if {
 		"attributes": {"type": "ingress", "protocol": "6", "from_port": 27017, "to_port": 27017, "cidr_blocks": ["0.0.0.0/0"]},
 	}}
 }
+
+test_default_security_group_denied if {
+	count(policy.deny) == 1 with input as {"kind": "resource", "resource": {
+		"id": "sg-0default", "type": "aws_default_security_group", "address": "aws_default_security_group.default",
+		"attributes": {"ingress": [rule(5432, 5432, ["0.0.0.0/0"])]},
+	}}
+}

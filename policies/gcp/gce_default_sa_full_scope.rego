@@ -21,19 +21,23 @@
 #   resource_types:
 #     - google_compute_instance
 #     - google_compute_instance_template
+#     - google_compute_region_instance_template
+#     - google_compute_instance_from_template
 package driftwarden.gcp.gce_default_sa_full_scope
 
 import data.driftwarden.lib
 
 full_scopes := {"cloud-platform", "https://www.googleapis.com/auth/cloud-platform"}
 
-deny contains msg if {
-	input.resource.type == "google_compute_instance"
-	some msg in messages
+instance_types := {
+	"google_compute_instance",
+	"google_compute_instance_template",
+	"google_compute_region_instance_template",
+	"google_compute_instance_from_template",
 }
 
 deny contains msg if {
-	input.resource.type == "google_compute_instance_template"
+	input.resource.type in instance_types
 	some msg in messages
 }
 

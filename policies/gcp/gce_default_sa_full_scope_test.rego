@@ -26,3 +26,11 @@ test_template_alias_scope_denied if {
 test_no_service_account_allowed if {
 	count(policy.deny) == 0 with input as {"kind": "resource", "resource": {"id": "vm", "type": "google_compute_instance", "attributes": {"service_account": []}}}
 }
+
+test_region_template_denied if {
+	count(policy.deny) == 1 with input as vm("google_compute_region_instance_template", "123-compute@developer.gserviceaccount.com", ["https://www.googleapis.com/auth/cloud-platform"])
+}
+
+test_instance_from_template_denied if {
+	count(policy.deny) == 1 with input as vm("google_compute_instance_from_template", "123-compute@developer.gserviceaccount.com", ["https://www.googleapis.com/auth/cloud-platform"])
+}

@@ -1,8 +1,10 @@
 # METADATA
 # title: Cloud Storage bucket open to the public
 # description: >-
-#   A bucket IAM member, binding or policy grants a role to allUsers (anyone
-#   on the internet) or allAuthenticatedUsers (anyone with a Google account).
+#   A bucket IAM member, binding or policy, or a bucket or object ACL (or a
+#   canned publicRead/publicReadWrite/authenticatedRead ACL), grants access
+#   to allUsers (anyone on the internet) or allAuthenticatedUsers (anyone
+#   with a Google account).
 # custom:
 #   id: DW-GCP-GCS-001
 #   severity: high
@@ -11,14 +13,21 @@
 #     - SOC2:CC6.1
 #     - PCI-DSS-4.0:1.4.1
 #   remediation: >-
-#     Remove the allUsers/allAuthenticatedUsers grant, grant access to the
-#     groups or service accounts that need it, and set
-#     public_access_prevention = "enforced" on the bucket.
+#     Remove the allUsers/allAuthenticatedUsers grant or ACL entry, grant
+#     access to the groups or service accounts that need it, and set
+#     public_access_prevention = "enforced" (and uniform bucket-level
+#     access) on the bucket.
 #   input: resource
 #   resource_types:
 #     - google_storage_bucket_iam_member
 #     - google_storage_bucket_iam_binding
 #     - google_storage_bucket_iam_policy
+#     - google_storage_bucket_access_control
+#     - google_storage_bucket_acl
+#     - google_storage_default_object_access_control
+#     - google_storage_default_object_acl
+#     - google_storage_object_access_control
+#     - google_storage_object_acl
 package driftwarden.gcp.gcs_public_bucket
 
 import data.driftwarden.lib
@@ -29,14 +38,14 @@ deny contains msg if {
 	input.resource.type == "google_storage_bucket_iam_member"
 	member := input.resource.attributes.member
 	member in public_members
-	msg := sprintf("%s grants %s to %s on bucket %s", [lib.name, input.resource.attributes.role, member, bucket])
+	msg := sprintf("%s grants %s to %s%s", [lib.name, input.resource.attributes.role, member, on_bucket])
 }
 
 deny contains msg if {
 	input.resource.type == "google_storage_bucket_iam_binding"
 	some member in input.resource.attributes.members
 	member in public_members
-	msg := sprintf("%s grants %s to %s on bucket %s", [lib.name, input.resource.attributes.role, member, bucket])
+	msg := sprintf("%s grants %s to %s%s", [lib.name, input.resource.attributes.role, member, on_bucket])
 }
 
 deny contains msg if {
@@ -47,7 +56,51 @@ deny contains msg if {
 	some binding in object.get(json.unmarshal(doc), "bindings", [])
 	some member in binding.members
 	member in public_members
-	msg := sprintf("%s grants %s to %s on bucket %s", [lib.name, binding.role, member, bucket])
+	msg := sprintf("%s grants %s to %s%s", [lib.name, binding.role, member, on_bucket])
+}
+
+# ACL resources name one entity (entity, role) or a list of "ROLE:entity"
+# strings (role_entity); the entity is allUsers or allAuthenticatedUsers.
+entity_types := {
+	"google_storage_bucket_access_control",
+	"google_storage_default_object_access_control",
+	"google_storage_object_access_control",
+}
+
+acl_types := {"google_storage_bucket_acl", "google_storage_default_object_acl", "google_storage_object_acl"}
+
+public_canned_acls := {"publicRead", "publicReadWrite", "authenticatedRead"}
+
+deny contains msg if {
+	input.resource.type in entity_types
+	entity := input.resource.attributes.entity
+	entity in public_members
+	msg := sprintf("%s grants %s to %s%s", [lib.name, object.get(input.resource.attributes, "role", ""), entity, on_bucket])
+}
+
+deny contains msg if {
+	input.resource.type in acl_types
+	some entry in input.resource.attributes.role_entity
+	is_string(entry)
+	parts := split(entry, ":")
+	count(parts) == 2
+	parts[1] in public_members
+	msg := sprintf("%s grants %s to %s%s", [lib.name, parts[0], parts[1], on_bucket])
+}
+
+deny contains msg if {
+	input.resource.type in acl_types
+	some key in ["predefined_acl", "default_acl"]
+	acl := object.get(input.resource.attributes, key, "")
+	acl in public_canned_acls
+	msg := sprintf("%s applies the canned ACL %s%s", [lib.name, acl, on_bucket])
 }
 
 bucket := object.get(input.resource.attributes, "bucket", "")
+
+# on_bucket names the bucket when the resource says which (an inventory IAM
+# resource may not; its id names it).
+on_bucket := sprintf(" on bucket %s", [bucket]) if {
+	is_string(bucket)
+	bucket != ""
+} else := ""

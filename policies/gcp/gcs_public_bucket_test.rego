@@ -31,3 +31,52 @@ test_policy_data_private_allowed if {
 	count(policy.deny) == 0 with input as res("google_storage_bucket_iam_policy", {"policy_data": json.marshal({"bindings": [{"role": "roles/storage.objectViewer", "members": ["group:g@example.com"]}]})})
 	count(policy.deny) == 0 with input as res("google_storage_bucket_iam_policy", {"policy_data": "not json"})
 }
+
+test_bucket_access_control_all_users_denied if {
+	policy.deny == {"google_storage_bucket_access_control.public grants READER to allUsers on bucket site"} with input as {"kind": "resource", "resource": {
+		"id": "site/allUsers", "type": "google_storage_bucket_access_control", "address": "google_storage_bucket_access_control.public",
+		"attributes": {"bucket": "site", "entity": "allUsers", "role": "READER", "domain": "", "email": ""},
+	}}
+}
+
+test_default_object_access_control_authenticated_denied if {
+	count(policy.deny) == 1 with input as {"kind": "resource", "resource": {
+		"id": "site/allAuthenticatedUsers", "type": "google_storage_default_object_access_control",
+		"attributes": {"bucket": "site", "entity": "allAuthenticatedUsers", "role": "READER"},
+	}}
+}
+
+test_object_access_control_user_allowed if {
+	count(policy.deny) == 0 with input as {"kind": "resource", "resource": {
+		"id": "site/o/user-a@example.com", "type": "google_storage_object_access_control",
+		"attributes": {"bucket": "site", "object": "o", "entity": "user-a@example.com", "role": "READER"},
+	}}
+}
+
+test_bucket_acl_role_entity_denied if {
+	policy.deny == {"google_storage_bucket_acl.a grants READER to allUsers on bucket site"} with input as {"kind": "resource", "resource": {
+		"id": "site", "type": "google_storage_bucket_acl", "address": "google_storage_bucket_acl.a",
+		"attributes": {"bucket": "site", "role_entity": ["OWNER:project-owners-123", "READER:allUsers"], "predefined_acl": null},
+	}}
+}
+
+test_object_acl_predefined_public_denied if {
+	policy.deny == {"google_storage_object_acl.a applies the canned ACL publicRead on bucket site"} with input as {"kind": "resource", "resource": {
+		"id": "site/o", "type": "google_storage_object_acl", "address": "google_storage_object_acl.a",
+		"attributes": {"bucket": "site", "object": "o", "predefined_acl": "publicRead", "role_entity": []},
+	}}
+}
+
+test_bucket_acl_private_allowed if {
+	count(policy.deny) == 0 with input as {"kind": "resource", "resource": {
+		"id": "site", "type": "google_storage_bucket_acl",
+		"attributes": {"bucket": "site", "predefined_acl": "projectPrivate", "role_entity": ["OWNER:project-owners-123", "READER:group-g@example.com"]},
+	}}
+}
+
+test_inventory_member_without_bucket_attribute if {
+	policy.deny == {"//storage.googleapis.com/site/iamPolicy/roles/storage.objectViewer/members/allusers grants roles/storage.objectViewer to allUsers"} with input as {"kind": "resource", "resource": {
+		"id": "//storage.googleapis.com/site/iamPolicy/roles/storage.objectViewer/members/allusers", "type": "google_storage_bucket_iam_member",
+		"attributes": {"role": "roles/storage.objectViewer", "member": "allUsers"},
+	}}
+}

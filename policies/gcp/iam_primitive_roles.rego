@@ -24,6 +24,8 @@
 #     - google_folder_iam_binding
 #     - google_organization_iam_member
 #     - google_organization_iam_binding
+#     - google_folder_iam_policy
+#     - google_organization_iam_policy
 package driftwarden.gcp.iam_primitive_roles
 
 import data.driftwarden.lib
@@ -33,6 +35,8 @@ primitive := {"roles/owner", "roles/editor"}
 member_types := {"google_project_iam_member", "google_folder_iam_member", "google_organization_iam_member"}
 
 binding_types := {"google_project_iam_binding", "google_folder_iam_binding", "google_organization_iam_binding"}
+
+policy_types := {"google_project_iam_policy", "google_folder_iam_policy", "google_organization_iam_policy"}
 
 deny contains msg if {
 	input.resource.type in member_types
@@ -53,7 +57,7 @@ deny contains msg if {
 }
 
 deny contains msg if {
-	input.resource.type == "google_project_iam_policy"
+	input.resource.type in policy_types
 	doc := input.resource.attributes.policy_data
 	is_string(doc)
 	json.is_valid(doc)

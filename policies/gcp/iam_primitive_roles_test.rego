@@ -33,3 +33,22 @@ test_policy_data_denied if {
 		{"role": "roles/viewer", "members": ["user:bob@example.com"]},
 	]})})
 }
+
+test_folder_policy_data_denied if {
+	count(policy.deny) == 1 with input as res("google_folder_iam_policy", {"folder": "folders/123", "policy_data": json.marshal({"bindings": [{"role": "roles/owner", "members": ["user:alice@example.com"]}]})})
+}
+
+test_organization_policy_data_denied if {
+	count(policy.deny) == 1 with input as res("google_organization_iam_policy", {"org_id": "123456", "policy_data": json.marshal({"bindings": [{"role": "roles/editor", "members": ["group:eng@example.com", "user:bob@example.com"]}]})})
+}
+
+test_conditional_member_denied if {
+	count(policy.deny) == 1 with input as res("google_project_iam_member", {
+		"role": "roles/owner", "member": "user:bob@example.com",
+		"condition": [{"title": "expires", "description": "", "expression": "request.time < timestamp(\"2030-01-01T00:00:00Z\")"}],
+	})
+}
+
+test_policy_data_with_audit_configs_only_allowed if {
+	count(policy.deny) == 0 with input as res("google_project_iam_policy", {"policy_data": json.marshal({"auditConfigs": [{"service": "allServices", "auditLogConfigs": [{"logType": "DATA_READ"}]}]})})
+}

@@ -29,5 +29,12 @@ deny contains msg if {
 	object.get(ip, "ipv4_enabled", true) != false
 	some network in ip.authorized_networks
 	lib.world_cidr(network.value)
-	msg := sprintf("%s accepts connections from %s (authorized network %q)", [lib.name, network.value, object.get(network, "name", "")])
+	msg := sprintf("%s accepts connections from %s%s", [lib.name, network.value, network_label(object.get(network, "name", ""))])
 }
+
+# network_label names the authorized network when it has a name (the API
+# and inventories often leave it out).
+network_label(name) := sprintf(" (authorized network %q)", [name]) if {
+	is_string(name)
+	name != ""
+} else := ""

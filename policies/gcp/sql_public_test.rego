@@ -22,3 +22,8 @@ test_world_network_denied if {
 test_private_only_allowed if {
 	count(policy.deny) == 0 with input as sql(false, [{"name": "all", "value": "0.0.0.0/0"}])
 }
+
+# The API and Cloud Asset Inventory often leave an authorized network unnamed.
+test_unnamed_world_network_denied if {
+	policy.deny == {"google_sql_database_instance.main accepts connections from 0.0.0.0/0"} with input as sql(true, [{"value": "0.0.0.0/0", "expiration_time": ""}])
+}

@@ -26,3 +26,13 @@ test_allow_unencrypted_denied if {
 test_nothing_set_denied if {
 	policy.deny == {`google_sql_database_instance.main accepts unencrypted connections (ssl_mode "unset")`} with input as sql({"require_ssl": false})
 }
+
+# Provider 6.x state: require_ssl is gone, ssl_mode holds the API default.
+test_provider6_default_mode_denied if {
+	policy.deny == {`google_sql_database_instance.main accepts unencrypted connections (ssl_mode "ALLOW_UNENCRYPTED_AND_ENCRYPTED")`} with input as sql({"ipv4_enabled": true, "ssl_mode": "ALLOW_UNENCRYPTED_AND_ENCRYPTED"})
+}
+
+# Provider 4.x state before ssl_mode existed: require_ssl only.
+test_provider4_require_ssl_false_denied if {
+	count(policy.deny) == 1 with input as sql({"ipv4_enabled": true, "require_ssl": false, "authorized_networks": []})
+}

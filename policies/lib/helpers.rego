@@ -48,7 +48,7 @@ all_ports(protocol, from, to) if {
 # {protocol, from, to, cidr}. It is computed once per evaluation and shared by
 # every policy that reads it.
 sg_world_ingress contains r if {
-	input.resource.type == "aws_security_group"
+	input.resource.type in {"aws_security_group", "aws_default_security_group"}
 	some rule in input.resource.attributes.ingress
 	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
 	some cidr in rule[field]
@@ -120,24 +120,43 @@ restrictive_condition_keys := {
 	"s3:dataaccesspointaccount", "s3:dataaccesspointarn", "aws:calledvia",
 }
 
-# restricted is true when a statement's Condition narrows who may call it.
+# restricted is true when a statement's Condition narrows who may call it:
+# a positive operator (StringEquals, ArnLike, IpAddress, ...) on one of the
+# keys above. Negated operators (StringNotEquals, NotIpAddress, ...) admit
+# everyone but the named callers, ...IfExists operators and Null pass when
+# the key is absent (as it is for an anonymous caller from the internet), as
+# do ForAllValues: operators, so none of them restricts.
 restricted(stmt) if {
-	some _, block in object.get(stmt, "Condition", {})
+	some operator, block in object.get(stmt, "Condition", {})
 	is_object(block)
+	narrowing_operator(operator)
 	some key, value in block
 	lower(key) in restrictive_condition_keys
 	not open_value(value)
 }
 
+narrowing_operator(operator) if {
+	is_string(operator)
+	op := lower(operator)
+	not contains(op, "not")
+	not endswith(op, "ifexists")
+	not startswith(op, "forallvalues:")
+	op != "null"
+}
+
 # A condition that admits the whole internet (aws:SourceIp 0.0.0.0/0)
 # restricts nothing.
-open_value(v) if world_cidr(v)
+open_value(v) if open_scalar(v)
 
 open_value(v) if {
 	is_array(v)
 	some x in v
-	world_cidr(x)
+	open_scalar(x)
 }
+
+open_scalar(v) if world_cidr(v)
+
+open_scalar("*")
 
 # event_succeeded is true when the event under evaluation is a successful
 # call: failed calls (error_code set) change nothing and never violate.
