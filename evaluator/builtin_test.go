@@ -332,6 +332,41 @@ func TestBuiltinPoliciesThroughEvaluator(t *testing.T) {
 			deny:  []fixture{r("google_kms_crypto_key", map[string]any{"purpose": "ENCRYPT_DECRYPT", "rotation_period": ""}), r("google_kms_crypto_key", map[string]any{"purpose": "ENCRYPT_DECRYPT", "rotation_period": "31536000s"})},
 			msg:   "google_kms_crypto_key.x has no automatic rotation (rotation_period unset)",
 		},
+		"DW-GCP-GKE-001": {
+			allow: []fixture{r("google_container_cluster", map[string]any{"enable_legacy_abac": false}), r("google_container_cluster", map[string]any{})},
+			deny:  []fixture{r("google_container_cluster", map[string]any{"enable_legacy_abac": true})},
+			msg:   "google_container_cluster.x has legacy ABAC authorization enabled",
+		},
+		"DW-GCP-GKE-002": {
+			allow: []fixture{
+				r("google_container_cluster", map[string]any{"private_cluster_config": []any{}, "master_authorized_networks_config": []any{map[string]any{"cidr_blocks": []any{map[string]any{"cidr_block": "203.0.113.0/24"}}}}}),
+				r("google_container_cluster", map[string]any{"private_cluster_config": []any{map[string]any{"enable_private_endpoint": true}}, "master_authorized_networks_config": []any{}}),
+				r("google_container_cluster", map[string]any{"master_authorized_networks_config": []any{}}),
+			},
+			deny: []fixture{
+				r("google_container_cluster", map[string]any{"private_cluster_config": []any{}, "master_authorized_networks_config": []any{}}),
+				r("google_container_cluster", map[string]any{"private_cluster_config": []any{map[string]any{"enable_private_endpoint": false}}, "master_authorized_networks_config": []any{map[string]any{"cidr_blocks": []any{map[string]any{"cidr_block": "0.0.0.0/0"}}}}}),
+			},
+			msg: "google_container_cluster.x has a public control plane endpoint and no master authorized networks",
+		},
+		"DW-GCP-GKE-003": {
+			allow: []fixture{r("google_container_cluster", map[string]any{"enable_shielded_nodes": true}), r("google_container_cluster", map[string]any{})},
+			deny:  []fixture{r("google_container_cluster", map[string]any{"enable_shielded_nodes": false})},
+			msg:   "google_container_cluster.x has Shielded GKE Nodes disabled",
+		},
+		"DW-GCP-GKE-004": {
+			allow: []fixture{r("google_container_cluster", map[string]any{"workload_identity_config": []any{map[string]any{"workload_pool": "p1.svc.id.goog"}}}), r("google_container_cluster", map[string]any{})},
+			deny:  []fixture{r("google_container_cluster", map[string]any{"workload_identity_config": []any{}})},
+			msg:   "google_container_cluster.x does not enable Workload Identity",
+		},
+		"DW-GCP-GKE-005": {
+			allow: []fixture{r("google_container_cluster", map[string]any{"master_auth": []any{map[string]any{"client_certificate": "", "client_certificate_config": []any{map[string]any{"issue_client_certificate": false}}}}})},
+			deny: []fixture{
+				r("google_container_cluster", map[string]any{"master_auth": []any{map[string]any{"client_certificate_config": []any{map[string]any{"issue_client_certificate": true}}}}}),
+				r("google_container_cluster", map[string]any{"master_auth": []any{map[string]any{"username": "admin", "client_certificate_config": []any{map[string]any{"issue_client_certificate": false}}}}}),
+			},
+			msg: "google_container_cluster.x issues client certificates",
+		},
 		"DW-TAG-001": {
 			allow: []fixture{
 				r("aws_iam_role", map[string]any{"tags": map[string]any{"Owner": "sec"}}),

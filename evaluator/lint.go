@@ -29,7 +29,7 @@ type LintOptions struct {
 // KnownFrameworks are the control framework prefixes policy lint accepts:
 // a control is FRAMEWORK:CONTROL where FRAMEWORK is one of these, alone or
 // followed by a version (CIS-AWS-2.0, PCI-DSS-4.0, NIST-800-53).
-var KnownFrameworks = []string{"CIS-AWS", "CIS-GCP", "CIS-K8S", "SOC2", "PCI-DSS", "NIST", "ISO-27001", "HIPAA", "GDPR", "FEDRAMP"}
+var KnownFrameworks = []string{"CIS-AWS", "CIS-GCP", "CIS-GKE", "CIS-K8S", "SOC2", "PCI-DSS", "NIST", "ISO-27001", "HIPAA", "GDPR", "FEDRAMP"}
 
 // LintProblem is one problem found by Lint.
 type LintProblem struct {
