@@ -118,3 +118,21 @@ func TestAlertFoldsEventViolationsIntoTheirChange(t *testing.T) {
 	}
 	require.Equal(t, 4, sections, "the summary line and three items")
 }
+
+// What an event carries (its request, its raw record) never reaches the
+// message through a folded violation.
+func TestFoldedViolationKeepsSecretsOut(t *testing.T) {
+	ev := model.Event{ID: "ev-1", Action: "iam:CreateAccessKey", Request: map[string]any{"secretAccessKey": "hunter2-planted"},
+		RequestJSON: []byte(`{"password":"hunter2-planted"}`), Raw: []byte(`{"secret":"hunter2-planted"}`)}
+	oob := store.Transition{Change: store.ChangeOpened, Finding: model.Finding{Fingerprint: "oob", Team: "web", Severity: model.SeverityHigh,
+		Kind: model.FindingOutOfBandChange, Title: "Change made outside the deploy pipeline", ResourceID: "user/bob",
+		Evidence: model.Evidence{Events: []model.Event{ev}}}}
+	v := store.Transition{Change: store.ChangeOpened, Finding: model.Finding{Fingerprint: "v", Team: "web", Severity: model.SeverityCritical,
+		Kind: model.FindingViolation, PolicyID: "DW-EVT-009", Title: "Access key created", ResourceID: "user/bob",
+		Evidence: model.Evidence{Events: []model.Event{ev}}}}
+	msgs, err := (&Planner{DefaultChannel: "#c"}).Plan(store.PlanInput{Transitions: []store.Transition{oob, v}})
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	require.Contains(t, string(msgs[0].Payload), "DW-EVT-009")
+	require.NotContains(t, string(msgs[0].Payload), "hunter2-planted")
+}
