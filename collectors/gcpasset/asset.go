@@ -183,6 +183,18 @@ func (mp *mapper) add(a Asset) {
 	mp.assets = append(mp.assets, a)
 }
 
+// rekeyed reports whether an asset's canonical id is the one states use:
+// projects and service accounts are named by number and unique id in CAI,
+// and re-keyed by project id and email from their data (add).
+func (mp *mapper) rekeyed(a Asset) bool {
+	switch a.AssetType {
+	case "cloudresourcemanager.googleapis.com/Project", "iam.googleapis.com/ServiceAccount":
+		_, ok := mp.aliases[a.Name]
+		return ok || strings.Contains(lastSeg(a.Name), "@")
+	}
+	return true
+}
+
 // resources maps every collected asset; it returns the resources and the
 // Terraform types seen.
 func (mp *mapper) resources() []collectors.LiveResource {

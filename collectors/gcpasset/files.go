@@ -104,6 +104,16 @@ func (s *FileSource) Inventory(ctx context.Context) (collectors.Inventory, []err
 		// complete this cycle, as the snapshot and Config sources do.
 		return collectors.Inventory{Source: s.name, Resources: res}, errs
 	}
+	// A project or service account listed without the data that re-keys
+	// it (names-only ListAssets, search results) keeps its number or
+	// unique id, which no state uses: its type is not covered, or every
+	// managed one would look missing and the live ones unmanaged.
+	unkeyed := map[string]bool{}
+	for _, a := range mp.assets {
+		if a.Exists && !mp.rekeyed(a) {
+			unkeyed[a.AssetType] = true
+		}
+	}
 	types := s.cfg.AssetTypes
 	if len(types) == 0 {
 		seen := map[string]bool{}
@@ -116,6 +126,15 @@ func (s *FileSource) Inventory(ctx context.Context) (collectors.Inventory, []err
 			}
 		}
 		sort.Strings(types)
+	}
+	if len(unkeyed) > 0 {
+		kept := types[:0:0]
+		for _, t := range types {
+			if !unkeyed[t] {
+				kept = append(kept, t)
+			}
+		}
+		types = kept
 	}
 	projects := s.cfg.Projects
 	if len(projects) == 0 {

@@ -121,3 +121,32 @@ func TestDecodeAssetsPrettyArrayWithBadElement(t *testing.T) {
 	require.Equal(t, []string{"//storage.googleapis.com/a", "//storage.googleapis.com/c"}, names)
 	require.ErrorContains(t, err, "lines 1-7")
 }
+
+// Projects and service accounts listed by number and unique id, without
+// the data that re-keys them to what states use, cover nothing: otherwise
+// every managed one would look missing and the live ones unmanaged.
+func TestUnkeyedAssetsCoverNothing(t *testing.T) {
+	dir := t.TempDir()
+	namesOnly := `{"name":"//iam.googleapis.com/projects/acme-prod/serviceAccounts/112233445566778899","assetType":"iam.googleapis.com/ServiceAccount","ancestors":["projects/111222333444"]}
+{"name":"//cloudresourcemanager.googleapis.com/projects/111222333444","assetType":"cloudresourcemanager.googleapis.com/Project"}
+{"name":"//storage.googleapis.com/acme-data","assetType":"storage.googleapis.com/Bucket","ancestors":["projects/111222333444"]}
+`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "names.json"), []byte(namesOnly), 0o644))
+	inv, errs := NewFileSource("cai", FileConfig{Paths: []string{filepath.Join(dir, "names.json")}, Projects: []string{"acme-prod"}}).Inventory(context.Background())
+	require.Empty(t, errs)
+	require.False(t, inv.Coverage.Covers("google_service_account", "acme-prod", ""))
+	require.False(t, inv.Coverage.Covers("google_project", "acme-prod", ""))
+	require.True(t, inv.Coverage.Covers("google_storage_bucket", "acme-prod", ""), "a bucket's name is what states use")
+
+	// With their data they are re-keyed, and covered.
+	full := `{"name":"//iam.googleapis.com/projects/acme-prod/serviceAccounts/112233445566778899","assetType":"iam.googleapis.com/ServiceAccount","resource":{"data":{"email":"deployer@acme-prod.iam.gserviceaccount.com","uniqueId":"112233445566778899"}}}
+{"name":"//cloudresourcemanager.googleapis.com/projects/111222333444","assetType":"cloudresourcemanager.googleapis.com/Project","resource":{"data":{"projectId":"acme-prod","projectNumber":"111222333444"}}}
+`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "full.json"), []byte(full), 0o644))
+	inv, errs = NewFileSource("cai", FileConfig{Paths: []string{filepath.Join(dir, "full.json")}, Projects: []string{"acme-prod"}}).Inventory(context.Background())
+	require.Empty(t, errs)
+	require.True(t, inv.Coverage.Covers("google_service_account", "acme-prod", ""))
+	require.True(t, inv.Coverage.Covers("google_project", "acme-prod", ""))
+	ids := byID(inv)
+	require.Contains(t, ids, "//iam.googleapis.com/projects/acme-prod/serviceAccounts/deployer@acme-prod.iam.gserviceaccount.com")
+}
