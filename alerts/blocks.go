@@ -80,6 +80,11 @@ func (p *Planner) alertPayload(team, channel string, ts []store.Transition) Payl
 		if acts := p.actions(t.Finding); acts != nil {
 			blocks = append(blocks, acts)
 		}
+		for _, a := range it.also { // each finding can be acknowledged or snoozed
+			if acts := p.actions(a.Finding); acts != nil {
+				blocks = append(blocks, acts)
+			}
+		}
 		fallback = append(fallback, fmt.Sprintf("[%s] %s: %s", strings.ToUpper(string(t.Finding.Severity)), titleOf(t.Finding), resourceOf(t.Finding)))
 		for _, a := range it.also {
 			fallback = append(fallback, fmt.Sprintf("  also [%s] %s", strings.ToUpper(string(a.Finding.Severity)), titleOf(a.Finding)))
@@ -108,17 +113,21 @@ type alertItem struct {
 
 // foldItems lists the transitions of one alert as its items. A violation of
 // an event policy about the audit event of an out_of_band_change finding of
-// the same alert (DW-EVT-001 "change made outside the deploy pipeline"
-// repeats that finding; others add to it) is listed under that finding
-// rather than as an item of its own: one change made by hand is one item,
-// with every policy it broke. Nothing is dropped, and the findings stay
-// separate everywhere else (store, reports, the findings list).
+// the same alert, and no more severe than it (DW-EVT-001 "change made
+// outside the deploy pipeline" repeats that finding; others add to it), is
+// listed under that finding rather than as an item of its own: one change
+// made by hand is one item, with the policies it broke. A more severe
+// violation keeps its own item and place. Nothing is dropped, and the
+// findings stay separate everywhere else (store, reports, the findings
+// list).
 func foldItems(ts []store.Transition) []alertItem {
 	byEvent := map[string]int{} // event id -> index in items of its out_of_band_change
+	sevOf := map[string]int{}   // event id -> highest rank of its out_of_band_change findings
 	for _, t := range ts {
 		if t.Finding.Kind == model.FindingOutOfBandChange {
 			for _, ev := range t.Finding.Evidence.Events {
 				byEvent[ev.ID] = -1
+				sevOf[ev.ID] = max(sevOf[ev.ID], t.Finding.Severity.Rank())
 			}
 		}
 	}
@@ -126,8 +135,10 @@ func foldItems(ts []store.Transition) []alertItem {
 	var folded []store.Transition
 	for _, t := range ts {
 		f := t.Finding
+		// Only a violation no more severe than the change is listed under
+		// it: a more severe one keeps its own place in the message.
 		if f.Kind == model.FindingViolation && len(f.Evidence.Events) == 1 {
-			if _, ok := byEvent[f.Evidence.Events[0].ID]; ok {
+			if _, ok := byEvent[f.Evidence.Events[0].ID]; ok && f.Severity.Rank() <= sevOf[f.Evidence.Events[0].ID] {
 				folded = append(folded, t)
 				continue
 			}

@@ -93,11 +93,14 @@ func TestAlertFoldsEventViolationsIntoTheirChange(t *testing.T) {
 		tr(store.ChangeOpened, "r1", "web", model.SeverityLow),
 	}
 	items := foldItems(ts)
-	require.Len(t, items, 3)
-	require.Equal(t, "oob", items[0].t.Finding.Fingerprint)
-	require.Equal(t, []string{"v7", "v1"}, []string{items[0].also[0].Finding.Fingerprint, items[0].also[1].Finding.Fingerprint})
-	require.Equal(t, "v9", items[1].t.Finding.Fingerprint)
-	require.Equal(t, "r1", items[2].t.Finding.Fingerprint)
+	require.Len(t, items, 4)
+	require.Equal(t, "v7", items[0].t.Finding.Fingerprint, "more severe than the change: its own item, first")
+	require.Empty(t, items[0].also)
+	require.Equal(t, "oob", items[1].t.Finding.Fingerprint)
+	require.Len(t, items[1].also, 1)
+	require.Equal(t, "v1", items[1].also[0].Finding.Fingerprint)
+	require.Equal(t, "v9", items[2].t.Finding.Fingerprint)
+	require.Equal(t, "r1", items[3].t.Finding.Fingerprint)
 
 	msgs, err := (&Planner{DefaultChannel: "#c"}).Plan(store.PlanInput{Transitions: ts})
 	require.NoError(t, err)
@@ -106,17 +109,23 @@ func TestAlertFoldsEventViolationsIntoTheirChange(t *testing.T) {
 	var pl Payload
 	require.NoError(t, json.Unmarshal(msgs[0].Payload, &pl))
 	raw := string(msgs[0].Payload)
-	require.Contains(t, raw, "*Also:* [CRITICAL] DW-EVT-007: Security group opened to the world by an API call")
+	require.NotContains(t, raw, "*Also:* [CRITICAL]")
 	require.Contains(t, raw, "*Also:* [MEDIUM] DW-EVT-001: Change made outside the deploy pipeline")
 	require.Contains(t, pl.Text, "5 new for team web")
-	require.Contains(t, pl.Text, "also [CRITICAL] DW-EVT-007")
+	require.Contains(t, pl.Text, "also [MEDIUM] DW-EVT-001")
 	sections := 0
 	for _, b := range pl.Blocks.BlockSet {
 		if b.BlockType() == "section" {
 			sections++
 		}
 	}
-	require.Equal(t, 4, sections, "the summary line and three items")
+	require.Equal(t, 5, sections, "the summary line and four items")
+
+	// With buttons, a listed-under finding can be acknowledged on its own.
+	msgs, err = (&Planner{DefaultChannel: "#c", Interactive: true}).Plan(store.PlanInput{Transitions: ts})
+	require.NoError(t, err)
+	require.Contains(t, string(msgs[0].Payload), `"block_id":"act:v1"`)
+	require.Contains(t, string(msgs[0].Payload), `"block_id":"act:oob"`)
 }
 
 // What an event carries (its request, its raw record) never reaches the
