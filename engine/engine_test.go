@@ -335,10 +335,13 @@ func TestDeposedObjectInTheView(t *testing.T) {
 		}
 	}
 	require.True(t, seen, "policies evaluate the live deposed object")
+	found := false
 	for _, f := range r.Findings {
 		if f.ResourceID == "old" {
+			found = true
 			require.Equal(t, "prod", f.Stack)
 			require.Equal(t, "storage", f.Team)
 		}
 	}
+	require.True(t, found, "the public deposed object's violation is the stack's")
 }

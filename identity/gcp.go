@@ -1056,13 +1056,18 @@ func gcpGet(v any, key string) any {
 	if x, ok := m[key]; ok {
 		return x
 	}
+	// Another spelling (snake_case, other case): the smallest such key, so
+	// that an entry holding two spellings reads the same every time.
 	want := gcpFoldKey(key)
+	var best string
+	var out any
+	found := false
 	for k, x := range m {
-		if gcpFoldKey(k) == want {
-			return x
+		if gcpFoldKey(k) == want && (!found || k < best) {
+			best, out, found = k, x, true
 		}
 	}
-	return nil
+	return out
 }
 
 func gcpFoldKey(k string) string {

@@ -271,12 +271,17 @@ func get(v any, key string) any {
 	if x, ok := m[key]; ok {
 		return x
 	}
+	// Another spelling: the smallest such key, so that an entry holding
+	// two spellings reads the same every time.
+	var best string
+	var out any
+	found := false
 	for k, x := range m {
-		if looseKeyEqual(k, key) {
-			return x
+		if looseKeyEqual(k, key) && (!found || k < best) {
+			best, out, found = k, x, true
 		}
 	}
-	return nil
+	return out
 }
 
 // looseKeyEqual compares keys case-insensitively, ignoring underscores.
