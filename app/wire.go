@@ -153,7 +153,7 @@ func stateSource(s config.State, dir string) (collectors.StateSource, error) {
 		if err != nil {
 			return nil, fmt.Errorf("state source %s: %w", s.Name, err)
 		}
-		ssec, err := config.ResolveSecret(s.SSECustomerKeyEnv, "")
+		ssec, err := config.ResolveSecret(s.SSECustomerKeyEnv, s.SSECustomerKeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("state source %s: sse_customer_key: %w", s.Name, err)
 		}
@@ -166,7 +166,7 @@ func stateSource(s config.State, dir string) (collectors.StateSource, error) {
 		if err != nil {
 			return nil, fmt.Errorf("state source %s: %w", s.Name, err)
 		}
-		key, err := config.ResolveSecret(s.EncryptionKeyEnv, "")
+		key, err := config.ResolveSecret(s.EncryptionKeyEnv, s.EncryptionKeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("state source %s: encryption_key: %w", s.Name, err)
 		}

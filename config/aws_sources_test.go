@@ -98,6 +98,11 @@ func TestStateEncryptionKeyVariables(t *testing.T) {
 	require.ErrorContains(t, err, "sse_customer_key_env")
 	_, err = Parse([]byte("states:\n  - name: g\n    type: s3\n    bucket: b\n    key: k\n    encryption_key_env: K\n"), "dw.yaml", "/d")
 	require.ErrorContains(t, err, "encryption_key_env")
+	c, err = Parse([]byte("states:\n  - name: s\n    type: s3\n    bucket: b\n    key: k\n    sse_customer_key_file: keys/sse\n"), "dw.yaml", "/d")
+	require.NoError(t, err)
+	require.Equal(t, "/d/keys/sse", c.States[0].SSECustomerKeyFile, "relative to the configuration")
+	_, err = Parse([]byte("states:\n  - name: s\n    type: s3\n    bucket: b\n    key: k\n    sse_customer_key_file: f\n    sse_customer_key_env: E\n"), "dw.yaml", "/d")
+	require.ErrorContains(t, err, "not both")
 	_, err = Parse([]byte("states:\n  - name: g\n    type: s3\n    bucket: b\n    key: k\n    sse_customer_key: c2VjcmV0\n"), "dw.yaml", "/d")
 	require.ErrorContains(t, err, `unknown key "sse_customer_key"`, "the key itself is never accepted inline")
 }

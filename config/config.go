@@ -115,15 +115,17 @@ type State struct {
 	WorkspaceKeyPrefix string `yaml:"workspace_key_prefix"`
 	// SSECustomerKeyEnv names the environment variable holding the
 	// backend's sse_customer_key (base64, states encrypted with SSE-C).
-	SSECustomerKeyEnv string `yaml:"sse_customer_key_env"`
-	AWSAccess         `yaml:",inline"`
+	SSECustomerKeyEnv  string `yaml:"sse_customer_key_env"`
+	SSECustomerKeyFile string `yaml:"sse_customer_key_file"` // or a file holding it
+	AWSAccess          `yaml:",inline"`
 	// gcs: the gcs backend's bucket and prefix; every
 	// <prefix>/<workspace>.tfstate below it is one stack.
 	Prefix string `yaml:"prefix"`
 	// EncryptionKeyEnv names the environment variable holding the gcs
 	// backend's encryption_key (base64 customer-supplied key).
-	EncryptionKeyEnv string `yaml:"encryption_key_env"`
-	GCPAccess        `yaml:",inline"`
+	EncryptionKeyEnv  string `yaml:"encryption_key_env"`
+	EncryptionKeyFile string `yaml:"encryption_key_file"` // or a file holding it
+	GCPAccess         `yaml:",inline"`
 }
 
 // AWSAccess says how a source reaches AWS (s3 states, awsconfig

@@ -166,11 +166,17 @@ func (c *Config) validate(v *validator) {
 		default:
 			v.errorf(p+".type", "unknown state source type %q (file, http, s3 or gcs)", s.Type)
 		}
-		if s.Type != "s3" && (s.Bucket != "" && s.Type != "gcs" || s.Key != "" || s.KeysUnder != "" || s.WorkspaceKeyPrefix != "" || s.SSECustomerKeyEnv != "" || s.AWSAccess != (AWSAccess{})) {
-			v.errorf(p+".bucket", "bucket, key, keys_under, workspace_key_prefix, sse_customer_key_env and the AWS keys apply only to type s3 (bucket also to gcs)")
+		if s.Type != "s3" && (s.Bucket != "" && s.Type != "gcs" || s.Key != "" || s.KeysUnder != "" || s.WorkspaceKeyPrefix != "" || s.SSECustomerKeyEnv != "" || s.SSECustomerKeyFile != "" || s.AWSAccess != (AWSAccess{})) {
+			v.errorf(p+".bucket", "bucket, key, keys_under, workspace_key_prefix, sse_customer_key_env/_file and the AWS keys apply only to type s3 (bucket also to gcs)")
 		}
-		if s.Type != "gcs" && (s.Prefix != "" || s.EncryptionKeyEnv != "" || s.GCPAccess != (GCPAccess{})) {
-			v.errorf(p+".prefix", "prefix, encryption_key_env, credentials_file and endpoint apply only to type gcs")
+		if s.Type != "gcs" && (s.Prefix != "" || s.EncryptionKeyEnv != "" || s.EncryptionKeyFile != "" || s.GCPAccess != (GCPAccess{})) {
+			v.errorf(p+".prefix", "prefix, encryption_key_env/_file, credentials_file and endpoint apply only to type gcs")
+		}
+		if s.SSECustomerKeyEnv != "" && s.SSECustomerKeyFile != "" {
+			v.errorf(p+".sse_customer_key_env", "set sse_customer_key_env or sse_customer_key_file, not both")
+		}
+		if s.EncryptionKeyEnv != "" && s.EncryptionKeyFile != "" {
+			v.errorf(p+".encryption_key_env", "set encryption_key_env or encryption_key_file, not both")
 		}
 	}
 	for i, s := range c.Inventories {
@@ -423,6 +429,7 @@ func (c *Config) resolvePaths() {
 		s.PasswordFile = abs(s.PasswordFile)
 		s.CAFile = abs(s.CAFile)
 		s.CredentialsFile = abs(s.CredentialsFile)
+		s.SSECustomerKeyFile, s.EncryptionKeyFile = abs(s.SSECustomerKeyFile), abs(s.EncryptionKeyFile)
 	}
 	for i := range c.Inventories {
 		for j := range c.Inventories[i].Paths {
