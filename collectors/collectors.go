@@ -86,7 +86,15 @@ type Coverage struct {
 	// Accounts and Regions restrict Types; empty means any.
 	Accounts map[string]bool
 	Regions  map[string]bool
+	// Except are the (account, region) pairs not enumerated although their
+	// account and region are in Accounts and Regions: an inventory read per
+	// account and region that could not read one of them (a truncated
+	// snapshot, a region without a recent one).
+	Except map[AccountRegion]bool
 }
+
+// AccountRegion is one account in one region.
+type AccountRegion struct{ Account, Region string }
 
 // Covers reports whether a resource of this type, account and region would
 // appear in the inventory if it existed.
@@ -98,6 +106,9 @@ func (c Coverage) Covers(typ, account, region string) bool {
 		return false
 	}
 	if len(c.Regions) > 0 && region != "" && !c.Regions[region] {
+		return false
+	}
+	if c.Except[AccountRegion{account, region}] {
 		return false
 	}
 	return true

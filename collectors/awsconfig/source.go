@@ -135,7 +135,7 @@ func (s *Source) Inventory(ctx context.Context) (collectors.Inventory, []error) 
 // (unreadable, truncated, a failed query) must not make the resources it
 // failed to list look missing.
 func (s *Source) assemble(units []unit) collectors.Inventory {
-	inv := collectors.Inventory{Source: s.name, Coverage: collectors.Coverage{Types: map[string]bool{}, Accounts: map[string]bool{}, Regions: map[string]bool{}}}
+	inv := collectors.Inventory{Source: s.name, Coverage: collectors.Coverage{Types: map[string]bool{}, Accounts: map[string]bool{}, Regions: map[string]bool{}, Except: map[collectors.AccountRegion]bool{}}}
 	latest := map[string]*Item{}
 	var order []string
 	tfName := func(t string) string {
@@ -154,6 +154,11 @@ func (s *Source) assemble(units []unit) collectors.Inventory {
 		}
 		if u.incomplete {
 			anyIncomplete = true
+			if u.account != "" && u.region != "" && u.region != GlobalRegion {
+				// Another unit may name this account and this region: the
+				// pair itself stays uncovered.
+				inv.Coverage.Except[collectors.AccountRegion{Account: u.account, Region: u.region}] = true
+			}
 			if u.account != "" || u.region != "" {
 				// A snapshot covers every recorded type: the global ones it
 				// may have held are unsure unless another snapshot has them.
@@ -413,12 +418,15 @@ func (s *Source) fromS3(ctx context.Context) ([]unit, []error) {
 			key, etag, err := w.latestSnapshot(ctx, ad+"Config/"+region+"/", cutoff)
 			if err != nil {
 				errs = append(errs, s.s3Err(ad+"Config/"+region+"/", "finding the latest snapshot", err))
+				units = append(units, unit{account: acct, region: region, incomplete: true})
 				continue
 			}
 			if key == "" {
 				// Config delivered something here (history files, an old
 				// snapshot) but no recent snapshot: the region is not
-				// covered, and the user should know why.
+				// covered (an incomplete unit without items), and the user
+				// should know why.
+				units = append(units, unit{account: acct, region: region, incomplete: true})
 				errs = append(errs, s.s3Err(ad+"Config/"+region+"/", "finding the latest snapshot",
 					fmt.Errorf("no configuration snapshot delivered in the %d days before %s, so account %s in %s is not inventoried: "+
 						"turn on periodic snapshot delivery (delivery channel configSnapshotDeliveryProperties.deliveryFrequency); "+

@@ -519,3 +519,26 @@ func TestAPIFailedPageUncoversItsType(t *testing.T) {
 	require.True(t, inv.Coverage.Covers("aws_instance", acct, region))
 	require.False(t, inv.Coverage.Covers("aws_security_group", acct, region))
 }
+
+// Coverage is a product of accounts and regions: a snapshot that could not
+// be read whole keeps its own account and region pair uncovered even when
+// other snapshots name that account and that region.
+func TestIncompleteSnapshotPairStaysUncovered(t *testing.T) {
+	const other = "999988887777"
+	dir := t.TempDir()
+	inOther := sgItem("sg-b", "b", nil)
+	inOther["awsAccountId"] = other
+	inOther["awsRegion"] = "us-east-1"
+	inUS := sgItem("sg-us", "us", nil)
+	inUS["awsRegion"] = "us-east-1"
+	writeFile(t, dir, snapshotKey(acct, region, 2026, 11, 20, "20261120T100000Z"), gz(snapshot(sgItem("sg-a", "a", nil))))
+	writeFile(t, dir, snapshotKey(other, "us-east-1", 2026, 11, 20, "20261120T100000Z"), gz(snapshot(inOther)))
+	full := gz(snapshot(inUS, sgItem("sg-x", "x", nil), sgItem("sg-y", "y", nil)))
+	writeFile(t, dir, snapshotKey(acct, "us-east-1", 2026, 11, 20, "20261120T100000Z"), full[:len(full)*2/3])
+
+	inv, errs := awsconfig.NewSource("cfg", awsconfig.Config{Paths: []string{dir}}).Inventory(context.Background())
+	require.Len(t, errs, 1, "the truncated snapshot")
+	require.True(t, inv.Coverage.Covers("aws_security_group", acct, region))
+	require.True(t, inv.Coverage.Covers("aws_security_group", other, "us-east-1"))
+	require.False(t, inv.Coverage.Covers("aws_security_group", acct, "us-east-1"), "the truncated pair is not covered")
+}
