@@ -539,10 +539,17 @@ func (v *validation) readDigest(ctx context.Context, key string) (d *digestFile,
 			// the next digest of its chain, as AWS's offline validation
 			// guide suggests. The newest digest waits for its successor.
 			next, found, err := v.signatureFromNext(ctx, key)
-			if err != nil {
+			switch {
+			case errors.Is(err, errChainEnded):
+				// The last digest before a chain restart (logging was
+				// stopped): no later digest carries its signature, and a
+				// copy has none of its own. The restart itself is reported
+				// (chain_restart); its contents are checked unsigned.
+				v.s.log.Warn("digest signature not verifiable offline: its chain ended and the copy holds no signature", "source", s.name, "digest", key)
+				return &df, sum, "", nil, nil
+			case err != nil:
 				return nil, sum, "", nil, err
-			}
-			if !found {
+			case !found:
 				return nil, sum, "", nil, errNoSignatureYet
 			}
 			sig = next
@@ -599,11 +606,16 @@ var errBadGzip = errors.New("bad gzip stream")
 // successor (holding its signature) has not been delivered yet.
 var errNoSignatureYet = errors.New("digest signature not available yet")
 
+// errChainEnded: the next digest of a local copy does not link back to the
+// digest at hand, which ended its chain (logging was stopped and started).
+var errChainEnded = errors.New("digest ended its chain")
+
 // signatureFromNext finds the next digest of key's chain in a local copy
 // (the same day folder, then the next one) and returns its
 // previousDigestSignature when it names key. found is false when there is
-// no next digest yet; "" with found true when the next digest does not link
-// to key (key ended its chain: its signature is not recoverable offline).
+// no next digest yet; the error is errChainEnded when the next digest does
+// not link to key (its signature is not recoverable offline), and an input
+// error when the next digest cannot be read (retried next cycle).
 func (v *validation) signatureFromNext(ctx context.Context, key string) (sig string, found bool, err error) {
 	trail, backfill, ok := trailOf(key)
 	if !ok || backfill {
@@ -625,11 +637,16 @@ func (v *validation) signatureFromNext(ctx context.Context, key string) (sig str
 			}
 			data, err := v.readAll(ctx, k)
 			if err != nil {
-				return "", true, nil // unreadable: reported when it is validated
+				return "", false, &collectors.InputError{Source: v.s.name, Location: v.s.store.Location(k), Err: fmt.Errorf("reading the next digest for %s's signature: %w", key, err)}
 			}
 			var next digestFile
-			if json.Unmarshal(data, &next) != nil || deref(next.PreviousDigestS3Object) != key {
+			if json.Unmarshal(data, &next) != nil {
+				// Not a digest: it is reported when validated; key's
+				// signature stays unknown.
 				return "", true, nil
+			}
+			if deref(next.PreviousDigestS3Object) != key {
+				return "", false, errChainEnded
 			}
 			return deref(next.PreviousDigestSignature), true, nil
 		}

@@ -485,3 +485,22 @@ func TestDigestAWSOfflineWithoutSidecars(t *testing.T) {
 	require.Equal(t, []string{"Audit trail tampered: digest signature invalid | " + filepath.Base(a.digests[0]),
 		"Audit trail tampered: unexpected log file | " + filepath.Base(l.S3Object)}, titles(b.Findings), "and the log file it dropped is in no digest")
 }
+
+// In a copy without signature files, the last digest before a chain
+// restart has no successor that carries its signature: it is checked
+// unsigned, and only the restart itself is reported (high), not a bad
+// signature (critical).
+func TestDigestAWSOfflineChainRestart(t *testing.T) {
+	a := newAWSTrail(t, "", "us-east-1", "main", "us-east-1")
+	a.digest(hour0, true, false, nil, nil)
+	a.digest(hour0.Add(time.Hour), false, false, nil, nil)       // final digest at StopLogging
+	k := a.digest(hour0.Add(5*time.Hour), true, false, nil, nil) // StartLogging
+	a.digest(hour0.Add(6*time.Hour), false, false, nil, nil)
+	for _, d := range a.digests {
+		_ = os.Remove(filepath.Join(a.dir, filepath.FromSlash(d)) + digestSignatureSuffix)
+	}
+	b, errs := a.source(t).Events(context.Background(), memCheckpoints{})
+	require.Empty(t, errs)
+	require.Equal(t, []string{"Audit trail gap: digest chain restarted (logging or log file validation was stopped) | " + filepath.Base(k)}, titles(b.Findings))
+	require.Equal(t, model.SeverityHigh, b.Findings[0].Severity)
+}
