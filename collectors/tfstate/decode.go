@@ -58,6 +58,12 @@ type DecodeOptions struct {
 	// Content-Length); it lets Decode size the resource list once instead
 	// of growing it. Zero means unknown.
 	SizeHint int64
+	// Warn, when set, receives one *collectors.InputError per deposed
+	// object skipped because it could not be read (its place names the
+	// instance and the deposed key). A deposed object costs only itself:
+	// the state still loads. Without Warn such objects are skipped
+	// silently.
+	Warn func(error)
 }
 
 const (
@@ -135,6 +141,7 @@ type instanceFields struct {
 // pendingInstance is an instance read before its resource's fields are all
 // known (JSON objects are unordered).
 type pendingInstance struct {
+	inst      int // index in the resource's instances
 	key       indexKey
 	deposed   string // the deposed key; "" for the current object
 	attrs     []byte
@@ -548,8 +555,13 @@ func (d *decoder) resource() error {
 	provider := d.intern([]byte(ProviderName(f.provider)))
 	for j := range d.pending {
 		p := &d.pending[j]
-		d.inst = j
+		d.inst = p.inst
 		r, err := d.id.resource(provider, f.typ, p.attrs, &p.spans)
+		if err != nil && p.deposed != "" {
+			d.skipDeposed(p.deposed, err)
+			*p = pendingInstance{}
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -656,8 +668,22 @@ func (d *decoder) instance() error {
 	// A deposed object (create_before_destroy set it aside to destroy) is
 	// read like a current one but kept apart: it still exists and is
 	// managed, yet it is not what the instance's address names.
-	d.pending = append(d.pending, pendingInstance{key: f.key, deposed: f.deposed})
-	p := &d.pending[len(d.pending)-1]
+	d.pending = append(d.pending, pendingInstance{inst: d.inst, key: f.key, deposed: f.deposed})
+	if err := d.finishInstance(&d.pending[len(d.pending)-1], off, sensOff); err != nil {
+		if f.deposed == "" {
+			return err
+		}
+		d.pending = d.pending[:len(d.pending)-1]
+		d.skipDeposed(f.deposed, err)
+	}
+	return nil
+}
+
+// finishInstance sets p's attributes and sensitive paths from the fields
+// instance read.
+func (d *decoder) finishInstance(p *pendingInstance, off, sensOff int64) error {
+	f := &d.instFields
+	var err error
 	switch {
 	case f.hasAttrs:
 		p.attrs = d.keep(d.attrBuf)
@@ -693,6 +719,22 @@ func (d *decoder) instance() error {
 		}
 	}
 	return nil
+}
+
+// skipDeposed reports a deposed object of the current instance that could
+// not be read: it is left out, the rest of the state loads.
+func (d *decoder) skipDeposed(key string, err error) {
+	if d.opts.Warn != nil {
+		place := d.place(err)
+		at := fmt.Sprintf("resources[%d].instances[%d]", d.res, d.inst)
+		if d.resAddr != "" {
+			at += " (" + d.resAddr + ")"
+		}
+		place = strings.Replace(place, at, at+" deposed object "+key, 1)
+		d.opts.Warn(&collectors.InputError{Source: d.opts.Source, Location: d.opts.Location, Place: place,
+			Err: fmt.Errorf("deposed object skipped: %w", err)})
+	}
+	d.errOff = -1
 }
 
 // attributes reads an instance's attributes into attrBuf, compacted, and

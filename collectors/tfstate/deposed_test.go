@@ -1,7 +1,10 @@
 package tfstate
 
 import (
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -179,4 +182,55 @@ func TestDecodeBadDeposedKey(t *testing.T) {
 	require.Equal(t, "net.tfstate", ie.Location)
 	require.Contains(t, ie.Place, "resources[0].instances[1] (aws_security_group.web)")
 	require.Contains(t, err.Error(), "deposed: expected a string")
+}
+
+// TestDecodeBadDeposedObjectCostsOnlyIt: a deposed object whose
+// sensitive_attributes or attributes_flat cannot be read is skipped with a
+// warning naming it; the rest of the state loads.
+func TestDecodeBadDeposedObjectCostsOnlyIt(t *testing.T) {
+	// Terraform writes the deposed instance last: edit its end.
+	last := strings.LastIndex(cbdFailedDestroyState, `"create_before_destroy": true`)
+	for name, bad := range map[string]string{
+		"sensitive_attributes": `"sensitive_attributes": {"not": "a list"}`,
+		"attributes_flat":      `"attributes": null, "attributes_flat": {"id": 5}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc := cbdFailedDestroyState[:last] + bad + ", " + cbdFailedDestroyState[last:]
+			var warns []error
+			st, err := Decode(strings.NewReader(doc), DecodeOptions{Source: "src", Location: "net.tfstate", Stack: "net", Warn: func(err error) { warns = append(warns, err) }})
+			require.NoError(t, err)
+			require.Len(t, st.Resources, 1)
+			require.Equal(t, "sg-0a1b2c3d4e5f60718", st.Resources[0].NativeID)
+			require.Empty(t, st.Deposed)
+			require.Len(t, warns, 1)
+			var ie *collectors.InputError
+			require.ErrorAs(t, warns[0], &ie)
+			require.Equal(t, "net.tfstate", ie.Location)
+			require.Contains(t, ie.Place, "resources[0].instances[1] (aws_security_group.web) deposed object 1a2b3c4d")
+			require.Contains(t, warns[0].Error(), name)
+			require.Contains(t, warns[0].Error(), "skipped")
+		})
+	}
+	// The same fault on the current object still fails the state.
+	doc := strings.Replace(cbdFailedDestroyState, `"sensitive_attributes": [],`, `"sensitive_attributes": {"not": "a list"},`, 1)
+	_, err := Decode(strings.NewReader(doc), DecodeOptions{Source: "src", Location: "net.tfstate", Stack: "net"})
+	require.ErrorContains(t, err, "sensitive_attributes")
+}
+
+// Through the file source, a skipped deposed object is one error of the
+// cycle (every cycle, also when the state is not decoded again), and the
+// stack still loads.
+func TestFileSourceBadDeposedObjectIsAnError(t *testing.T) {
+	last := strings.LastIndex(cbdFailedDestroyState, `"create_before_destroy": true`)
+	doc := cbdFailedDestroyState[:last] + `"sensitive_attributes": {"not": "a list"}, ` + cbdFailedDestroyState[last:]
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "net.tfstate"), []byte(doc), 0o644))
+	src := NewFileSource("files", FileConfig{Paths: []string{dir}})
+	for range 2 {
+		stacks, errs := src.States(context.Background())
+		require.Len(t, stacks, 1)
+		require.Len(t, stacks[0].Resources, 1)
+		require.Len(t, errs, 1)
+		require.Contains(t, errs[0].Error(), "deposed object skipped")
+	}
 }

@@ -50,6 +50,7 @@ type fileEntry struct {
 	name, ws string
 	stack    *collectors.Stack
 	err      error
+	warns    []error // deposed objects skipped (the state itself loaded)
 }
 
 var _ collectors.StateSource = (*FileSource)(nil)
@@ -98,7 +99,8 @@ func (s *FileSource) States(ctx context.Context) ([]collectors.Stack, []error) {
 			break
 		}
 		seen[f] = true
-		st, err := s.load(ctx, f, names[f])
+		st, warns, err := s.load(ctx, f, names[f])
+		errs = append(errs, warns...)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -125,25 +127,29 @@ func (s *FileSource) baseDir() (string, error) {
 	return abs, nil
 }
 
-// load returns the stack of one file, decoding it only when it changed.
-func (s *FileSource) load(ctx context.Context, file string, n stackName) (*collectors.Stack, error) {
+// load returns the stack of one file, decoding it only when it changed,
+// and the warnings of its decoding (deposed objects skipped), repeated on
+// every cycle the cached stack is used.
+func (s *FileSource) load(ctx context.Context, file string, n stackName) (*collectors.Stack, []error, error) {
 	fi, err := os.Stat(file)
 	if err != nil {
 		delete(s.cache, file)
-		return nil, &collectors.InputError{Source: s.name, Location: file, Err: fmt.Errorf("reading state file: %w", err)}
+		return nil, nil, &collectors.InputError{Source: s.name, Location: file, Err: fmt.Errorf("reading state file: %w", err)}
 	}
 	if e := s.cache[file]; e != nil && e.size == fi.Size() && e.mtime.Equal(fi.ModTime()) && e.name == n.name && e.ws == n.workspace {
-		return e.stack, e.err
+		return e.stack, e.warns, e.err
 	}
-	st, err := decodeFile(ctx, file, fi.Size(), DecodeOptions{Source: s.name, Location: file, Stack: n.name, Workspace: n.workspace})
+	var warns []error
+	st, err := decodeFile(ctx, file, fi.Size(), DecodeOptions{Source: s.name, Location: file, Stack: n.name, Workspace: n.workspace,
+		Warn: func(w error) { warns = append(warns, w) }})
 	var re *ReadError
 	if err != nil && errors.As(err, &re) {
 		// An I/O failure says nothing about the content: try again next cycle.
 		delete(s.cache, file)
-		return nil, err
+		return nil, nil, err
 	}
-	s.cache[file] = &fileEntry{size: fi.Size(), mtime: fi.ModTime(), name: n.name, ws: n.workspace, stack: st, err: err}
-	return st, err
+	s.cache[file] = &fileEntry{size: fi.Size(), mtime: fi.ModTime(), name: n.name, ws: n.workspace, stack: st, err: err, warns: warns}
+	return st, warns, err
 }
 
 func decodeFile(ctx context.Context, file string, size int64, opts DecodeOptions) (*collectors.Stack, error) {

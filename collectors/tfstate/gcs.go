@@ -2,7 +2,6 @@ package tfstate
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"path"
@@ -61,20 +60,28 @@ type GCSSource struct {
 
 	mu    sync.Mutex
 	cache map[string]*gcsEntry
-	csek  []byte
+	// csek is the decoded EncryptionKey (nil without one); keyErr is
+	// why it could not be decoded. Both are set by NewGCSSource only.
+	csek   []byte
+	keyErr error
 }
 
 type gcsEntry struct {
 	generation int64
 	stack      *collectors.Stack
 	err        error
+	warns      []error // deposed objects skipped by the decode
 }
 
 var _ collectors.StateSource = (*GCSSource)(nil)
 
 // NewGCSSource returns a gcs backend source.
 func NewGCSSource(name string, cfg GCSConfig) *GCSSource {
-	return &GCSSource{name: name, cfg: cfg, cache: map[string]*gcsEntry{}}
+	s := &GCSSource{name: name, cfg: cfg, cache: map[string]*gcsEntry{}}
+	if cfg.EncryptionKey != "" {
+		s.csek, s.keyErr = ParseCustomerKey(cfg.EncryptionKey, "encryption_key")
+	}
+	return s
 }
 
 // Name is the configured source name.
@@ -113,12 +120,8 @@ func (s *GCSSource) States(ctx context.Context) ([]collectors.Stack, []error) {
 	if s.cfg.Client == nil {
 		return nil, []error{&collectors.InputError{Source: s.name, Location: loc, Err: errors.New("no GCS client configured")}}
 	}
-	if s.cfg.EncryptionKey != "" && s.csek == nil {
-		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s.cfg.EncryptionKey))
-		if err != nil || len(k) != 32 {
-			return nil, []error{&collectors.InputError{Source: s.name, Location: loc, Err: errors.New("encryption_key must be a base64-encoded 256-bit (32-byte) key")}}
-		}
-		s.csek = k
+	if s.keyErr != nil {
+		return nil, []error{&collectors.InputError{Source: s.name, Location: loc, Err: s.keyErr}}
 	}
 	bkt := s.cfg.Client.Bucket(s.cfg.Bucket)
 	q := &storage.Query{Prefix: s.prefix()}
@@ -149,6 +152,7 @@ func (s *GCSSource) States(ctx context.Context) ([]collectors.Stack, []error) {
 	for _, a := range objs {
 		live[a.Name] = true
 		if e := s.cache[a.Name]; e != nil && e.generation == a.Generation {
+			errs = append(errs, e.warns...)
 			if e.err != nil {
 				errs = append(errs, e.err)
 			} else {
@@ -156,7 +160,8 @@ func (s *GCSSource) States(ctx context.Context) ([]collectors.Stack, []error) {
 			}
 			continue
 		}
-		st, gen, err := s.read(ctx, bkt, a)
+		st, gen, warns, err := s.read(ctx, bkt, a)
+		errs = append(errs, warns...)
 		if errors.Is(err, errGone) {
 			delete(s.cache, a.Name)
 			continue
@@ -167,7 +172,7 @@ func (s *GCSSource) States(ctx context.Context) ([]collectors.Stack, []error) {
 			errs = append(errs, err)
 			continue
 		}
-		s.cache[a.Name] = &gcsEntry{generation: gen, stack: st, err: err}
+		s.cache[a.Name] = &gcsEntry{generation: gen, stack: st, err: err, warns: warns}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -195,8 +200,9 @@ func isFetchError(err error) bool {
 // errGone marks an object deleted between the listing and its download.
 var errGone = errors.New("object deleted since listed")
 
-// read downloads and decodes one object, returning the generation read.
-func (s *GCSSource) read(ctx context.Context, bkt *storage.BucketHandle, a *storage.ObjectAttrs) (*collectors.Stack, int64, error) {
+// read downloads and decodes one object, returning the generation read and
+// the decode's warnings (deposed objects skipped).
+func (s *GCSSource) read(ctx context.Context, bkt *storage.BucketHandle, a *storage.ObjectAttrs) (*collectors.Stack, int64, []error, error) {
 	loc := "gs://" + s.cfg.Bucket + "/" + a.Name
 	name, ws := s.stackName(a.Name)
 	obj := bkt.Object(a.Name)
@@ -215,21 +221,23 @@ func (s *GCSSource) read(ctx context.Context, bkt *storage.BucketHandle, a *stor
 		// no old ones) or deleted since listed: read the newest, if any.
 		rc, err = obj.NewReader(ctx)
 		if errors.Is(err, storage.ErrObjectNotExist) {
-			return nil, 0, errGone
+			return nil, 0, nil, errGone
 		}
 		if err == nil {
 			gen = rc.Attrs.Generation
 		}
 	}
 	if err != nil {
-		return nil, gen, &collectors.InputError{Source: s.name, Location: loc, Err: fetchError{fmt.Errorf("reading state object%s: %w", s.gcsHint(err), err)}}
+		return nil, gen, nil, &collectors.InputError{Source: s.name, Location: loc, Err: fetchError{fmt.Errorf("reading state object%s: %w", s.gcsHint(err), err)}}
 	}
 	defer rc.Close()
-	st, err := Decode(ctxReader{ctx: ctx, r: rc}, DecodeOptions{Source: s.name, Location: loc, Stack: name, Workspace: ws, SizeHint: max(a.Size, rc.Attrs.Size)})
+	var warns []error
+	st, err := Decode(ctxReader{ctx: ctx, r: rc}, DecodeOptions{Source: s.name, Location: loc, Stack: name, Workspace: ws, SizeHint: max(a.Size, rc.Attrs.Size),
+		Warn: func(w error) { warns = append(warns, w) }})
 	if err != nil {
-		return nil, gen, err
+		return nil, gen, warns, err
 	}
-	return st, gen, nil
+	return st, gen, warns, nil
 }
 
 // gcsHint explains a refused download of a CSEK-encrypted object (GCS

@@ -247,3 +247,49 @@ func TestGCSSourceChangedBetweenListAndRead(t *testing.T) {
 	require.Equal(t, "vpc-new", summarize(stacks)[0].native)
 	require.Equal(t, 1, b.media["env/default.tfstate"])
 }
+
+// TestGCSSourceConcurrentStatesWithKey: States may be called concurrently
+// (run with -race); the customer key is decoded once, not per call.
+func TestGCSSourceConcurrentStatesWithKey(t *testing.T) {
+	b, client := newGCSBackend(t)
+	key, sha := csekKey('k')
+	b.mu.Lock()
+	b.putLocked("net/default.tfstate", stateWith("vpc-1"), sha)
+	b.mu.Unlock()
+	src := NewGCSSource("gcs", GCSConfig{Bucket: "tf", Prefix: "net", Client: client, EncryptionKey: key})
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stacks, errs := src.States(context.Background())
+			require.Empty(t, errs)
+			require.Len(t, stacks, 1)
+		}()
+	}
+	wg.Wait()
+}
+
+// badDeposedState has a current object and a deposed one whose
+// sensitive_attributes is not a list.
+const badDeposedState = `{"version":4,"terraform_version":"1.9.5","serial":3,"lineage":"l","outputs":{},"resources":[
+{"mode":"managed","type":"google_compute_network","name":"vpc","provider":"provider[\"registry.terraform.io/hashicorp/google\"]","instances":[
+{"schema_version":0,"attributes":{"id":"projects/p/global/networks/vpc","name":"vpc","project":"p"},"sensitive_attributes":[]},
+{"deposed":"9f8e7d6c","schema_version":0,"attributes":{"id":"projects/p/global/networks/vpc-old","name":"vpc-old","project":"p"},"sensitive_attributes":{"x":1}}]}]}`
+
+// TestGCSSourceBadDeposedObjectIsAWarning: the stack loads; the skipped
+// deposed object is reported each cycle, cached or not.
+func TestGCSSourceBadDeposedObjectIsAWarning(t *testing.T) {
+	b, client := newGCSBackend(t)
+	b.put("net/default.tfstate", badDeposedState)
+	src := NewGCSSource("gcs", GCSConfig{Bucket: "tf", Prefix: "net", Client: client})
+	for i := 0; i < 2; i++ {
+		stacks, errs := src.States(context.Background())
+		require.Len(t, stacks, 1)
+		require.Len(t, stacks[0].Resources, 1)
+		require.Len(t, errs, 1)
+		require.Contains(t, errs[0].Error(), "gs://tf/net/default.tfstate")
+		require.Contains(t, errs[0].Error(), "resources[0].instances[1] (google_compute_network.vpc) deposed object 9f8e7d6c")
+	}
+	require.Equal(t, 1, b.media["net/default.tfstate"])
+}

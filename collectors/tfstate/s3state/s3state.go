@@ -56,7 +56,10 @@
 // is returned again. Returned stacks share their Resources with that cache:
 // treat them as read-only. A state deleted between the listing and its
 // download is skipped without error (it is gone, as the next listing will
-// say); a download cut short is an error and is tried again next cycle.
+// say), except Key's default object when no workspace state exists: that is
+// the "no state found" error. A download cut short is an error and is tried
+// again next cycle. With SSECustomerKey set, a HEAD refused for an object
+// not encrypted with SSE-C is asked again without the key's headers.
 //
 // # Errors
 //
@@ -150,6 +153,7 @@ type entry struct {
 	name, ws  string
 	stack     *collectors.Stack
 	err       error
+	warns     []error // deposed objects skipped by the decode
 	versionID string
 }
 
@@ -157,6 +161,10 @@ type entry struct {
 type object struct {
 	key, etag, ws, logical string
 	size                   int64
+	// noStateIfMissing is set on Key's default-workspace object when its
+	// HEAD failed (not with 404) and no workspace state was listed: a 404
+	// from GetObject then means there is no state at all.
+	noStateIfMissing bool
 }
 
 var _ collectors.StateSource = (*Source)(nil)
@@ -182,9 +190,9 @@ func (s *Source) wsPrefix() string {
 
 // parseSSEC checks a base64 SSE-C key and computes its MD5, as S3 wants.
 func parseSSEC(b64 string) (*ssec, error) {
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
-	if err != nil || len(raw) != 32 {
-		return nil, errors.New("sse_customer_key must be a base64-encoded 256-bit (32-byte) key")
+	raw, err := tfstate.ParseCustomerKey(b64, "sse_customer_key")
+	if err != nil {
+		return nil, err
 	}
 	sum := md5.Sum(raw)
 	return &ssec{key: base64.StdEncoding.EncodeToString(raw), md5: base64.StdEncoding.EncodeToString(sum[:])}, nil
@@ -241,7 +249,8 @@ func (s *Source) States(ctx context.Context) ([]collectors.Stack, []error) {
 			break
 		}
 		seen[o.key] = true
-		st, err := s.load(ctx, o, names[o.key])
+		st, warns, err := s.load(ctx, o, names[o.key])
+		errs = append(errs, warns...)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -274,6 +283,16 @@ func (s *Source) keyObjects(ctx context.Context) ([]object, []error) {
 		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = aws.String("AES256"), aws.String(s.ssec.key), aws.String(s.ssec.md5)
 	}
 	head, err := s.api.HeadObject(ctx, in)
+	if err != nil && s.ssec != nil && httpStatus(err) == http.StatusBadRequest {
+		// S3 refuses SSE-C parameters for an object not encrypted with
+		// SSE-C, and a HEAD's answer has no body to say so: ask again
+		// without them (a bucket may mix both), so that the ETag is known.
+		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = nil, nil, nil
+		if h, err2 := s.api.HeadObject(ctx, in); err2 == nil {
+			head, err = h, nil
+		}
+	}
+	headFailed := false
 	switch {
 	case err == nil:
 		objs = append(objs, object{key: key, etag: aws.ToString(head.ETag), ws: "default", logical: key, size: aws.ToInt64(head.ContentLength)})
@@ -285,6 +304,7 @@ func (s *Source) keyObjects(ctx context.Context) ([]object, []error) {
 		// like a bare 400/301/403): let GetObject fetch the state and,
 		// failing, say why.
 		objs = append(objs, object{key: key, ws: "default", logical: key})
+		headFailed = true
 	}
 	prefix := s.wsPrefix()
 	listed, err := s.list(ctx, prefix)
@@ -299,10 +319,27 @@ func (s *Source) keyObjects(ctx context.Context) ([]object, []error) {
 		o.ws, o.logical = ws, key
 		objs = append(objs, o)
 	}
+	if headFailed && len(objs) == 1 && err == nil {
+		objs[0].noStateIfMissing = true
+	}
 	if defaultMissing && len(objs) == 0 && err == nil {
-		errs = append(errs, s.inputErr(URL(s.cfg.Bucket, key), "", fmt.Errorf("no state found: neither this object nor any workspace state under %s<workspace>/%s exists (NoSuchKey)", prefix, key)))
+		errs = append(errs, s.inputErr(URL(s.cfg.Bucket, key), "", s.noState(key)))
 	}
 	return objs, errs
+}
+
+// noState is the error of a Key with neither a default nor a workspace state.
+func (s *Source) noState(key string) error {
+	return fmt.Errorf("no state found: neither this object nor any workspace state under %s<workspace>/%s exists (NoSuchKey)", s.wsPrefix(), key)
+}
+
+// httpStatus is the HTTP status of an S3 answer, 0 when there was none.
+func httpStatus(err error) int {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
 }
 
 // discover lists every state under KeysUnder, workspaces included.
@@ -412,10 +449,11 @@ func logicalName(key, bucket string) string {
 
 // load returns the stack of one object, downloading it only when its ETag
 // changed since the last decode. It returns nil, nil for an object deleted
-// since it was listed.
-func (s *Source) load(ctx context.Context, o object, n stackName) (*collectors.Stack, error) {
+// since it was listed. warns are the decode's warnings (deposed objects
+// skipped), given again with a cached stack.
+func (s *Source) load(ctx context.Context, o object, n stackName) (st *collectors.Stack, warns []error, err error) {
 	if e := s.cache[o.key]; e != nil && o.etag != "" && e.etag == o.etag && e.name == n.name && e.ws == n.ws {
-		return e.stack, e.err
+		return e.stack, e.warns, e.err
 	}
 	loc := URL(s.cfg.Bucket, o.key)
 	in := &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(o.key)}
@@ -433,20 +471,24 @@ func (s *Source) load(ctx context.Context, o object, n stackName) (*collectors.S
 	if err != nil {
 		delete(s.cache, o.key)
 		if isNotFound(err) && !isCode(err, "NoSuchBucket") {
-			return nil, nil
+			if o.noStateIfMissing {
+				return nil, nil, s.inputErr(loc, "", s.noState(o.key))
+			}
+			return nil, nil, nil
 		}
-		return nil, s.inputErr(loc, "", describe(err, "reading state (GetObject)", s.cfg.Bucket))
+		return nil, nil, s.inputErr(loc, "", describe(err, "reading state (GetObject)", s.cfg.Bucket))
 	}
 	defer resp.Body.Close()
-	st, err := tfstate.Decode(resp.Body, tfstate.DecodeOptions{
+	st, err = tfstate.Decode(resp.Body, tfstate.DecodeOptions{
 		Source: s.name, Location: loc, Stack: n.name, Workspace: n.ws, SizeHint: max(aws.ToInt64(resp.ContentLength), 0),
+		Warn: func(w error) { warns = append(warns, w) },
 	})
 	if err != nil {
 		var re *tfstate.ReadError
 		if errors.As(err, &re) {
 			// The connection failed mid-body: try again next cycle.
 			delete(s.cache, o.key)
-			return nil, err
+			return nil, nil, err
 		}
 		if errors.Is(err, tfstate.ErrEmptyState) {
 			// An empty object is a workspace without state yet.
@@ -457,8 +499,8 @@ func (s *Source) load(ctx context.Context, o object, n stackName) (*collectors.S
 	if etag == "" {
 		etag = o.etag
 	}
-	s.cache[o.key] = &entry{etag: etag, versionID: aws.ToString(resp.VersionId), name: n.name, ws: n.ws, stack: st, err: err}
-	return st, err
+	s.cache[o.key] = &entry{etag: etag, versionID: aws.ToString(resp.VersionId), name: n.name, ws: n.ws, stack: st, err: err, warns: warns}
+	return st, warns, err
 }
 
 // isNotFound reports a missing object (HeadObject answers 404 without a

@@ -43,6 +43,9 @@ type Fault struct {
 	Code   string
 	// Times is how many requests get the fault; 0 means every one.
 	Times int
+	// Method, when set, limits the fault to requests of that method
+	// (e.g. "HEAD"); others are answered normally.
+	Method string
 	// Message is the error's Message (default: S3's text for Code).
 	Message string
 	// Extra is raw XML added inside <Error> (e.g. <Region>us-east-2</Region>).
@@ -137,7 +140,7 @@ func ETag(body []byte) string {
 
 func (s *Server) fault(w http.ResponseWriter, r *http.Request, target string) (*Fault, bool) {
 	f := s.faults[target]
-	if f == nil {
+	if f == nil || (f.Method != "" && f.Method != r.Method) {
 		return nil, false
 	}
 	if f.Times > 0 {
