@@ -171,7 +171,8 @@ func (s *Source) query(ctx context.Context) ([]unit, []error) {
 		if len(regions) == 0 {
 			regions = []string{s.cfg.Client.Region}
 		}
-		for _, region := range regions {
+		accountDown := false
+		for ri, region := range regions {
 			c, err := s.configClient(ctx, region)
 			if err != nil {
 				errs = append(errs, &collectors.InputError{Source: s.name, Location: "config " + region, Err: err})
@@ -192,10 +193,26 @@ func (s *Source) query(ctx context.Context) ([]unit, []error) {
 				}, "config "+region, c)
 				errs = append(errs, items.errs...)
 				units = append(units, items.unit(region))
+				accountDown = accountDown || items.accountDown
 				if items.fatal {
 					units = append(units, unit{region: region, incomplete: true, failedTypes: types[i+1:]})
 					break
 				}
+			}
+			if accountDown {
+				// The regions share the account's credentials: the others
+				// would fail alike (and ask STS again each). Tried again
+				// next cycle.
+				if rest := regions[ri+1:]; len(rest) > 0 && len(errs) > 0 {
+					var ie *collectors.InputError
+					if errors.As(errs[len(errs)-1], &ie) {
+						ie.Err = fmt.Errorf("%w; the account's other regions (%s) are skipped this cycle", ie.Err, strings.Join(rest, ", "))
+					}
+				}
+				for _, r := range regions[ri+1:] {
+					units = append(units, unit{region: r, incomplete: true, failedTypes: types})
+				}
+				break
 			}
 		}
 	}
@@ -210,6 +227,9 @@ type selected struct {
 	items []*Item
 	errs  []error
 	fatal bool // credentials or aggregator problem: later queries would fail alike
+	// accountDown: the account's credentials could not be obtained, or
+	// fresh ones were refused as expired: every region would fail alike.
+	accountDown bool
 	// failed: a page could not be read, or a result lost its resource; the
 	// type's enumeration is incomplete.
 	failed bool
@@ -256,6 +276,9 @@ func (s *Source) selectAll(ctx context.Context, configType string, page pageFunc
 			}
 			out.errs = append(out.errs, &collectors.InputError{Source: s.name, Location: loc, Place: fmt.Sprintf("%s page %d", configType, n), Err: s.describeAPI(err)})
 			out.fatal = isFatal(err)
+			if code, retrieval, cred := awsclient.CredentialError(err); cred {
+				out.accountDown = retrieval || code == "ExpiredToken" || code == "ExpiredTokenException"
+			}
 			out.failed = true
 			return out
 		}
@@ -306,24 +329,28 @@ func isFatal(err error) bool {
 	return false
 }
 
+// stsRegion is the region the shared credentials call STS in: that of the
+// first client built (the aggregator's, else the first region's), whose
+// credentials the other regions share; "" when unknown.
+func (s *Source) stsRegion() string {
+	key := ""
+	if s.cfg.API != nil && s.cfg.API.Aggregator == "" {
+		key = s.cfg.Client.Region
+		if len(s.cfg.API.Regions) > 0 {
+			key = s.cfg.API.Regions[0]
+		}
+	}
+	if c, ok := s.configs[key].(*configservice.Client); ok {
+		return c.Options().Region
+	}
+	return ""
+}
+
 // describeAPI words a Config API failure with a hint. It names the role,
 // never the external id.
 func (s *Source) describeAPI(err error) error {
 	if code, retrieval, _ := awsclient.CredentialError(err); retrieval {
-		what := "the default credential chain gave no usable credentials"
-		if role := s.cfg.Client.AssumeRoleARN; role != "" {
-			what = "role " + role + " cannot be assumed"
-			switch code {
-			case "AccessDenied":
-				what += ": check that its trust policy allows the caller, and the external id it requires"
-			case "RegionDisabledException":
-				what += ": STS is not activated in the region for the account"
-			case "ExpiredToken", "InvalidClientTokenId":
-				what += ": the credentials it is assumed with were rejected as expired or invalid"
-			}
-		} else if code == "ExpiredToken" || code == "ExpiredTokenException" {
-			what = "the AWS credentials have expired: refresh them"
-		}
+		what := awsclient.RetrievalHint(s.cfg.Client.AssumeRoleARN, code, s.stsRegion())
 		if code != "" {
 			what += " (" + code + ")"
 		}

@@ -301,24 +301,26 @@ func TestAPIConfigExpiredMidRunReassumes(t *testing.T) {
 	h.mu.Lock()
 	revoked["TOKEN-2"], revoked["TOKEN-3"], revoked["TOKEN-4"] = true, true, true
 	h.mu.Unlock()
+	// The regions share the session: the other region is not queried.
 	inv, errs = src.Inventory(context.Background())
-	require.Len(t, errs, 2, "one per region")
-	for _, err := range errs {
-		require.Contains(t, err.Error(), "ExpiredTokenException")
-		require.Contains(t, err.Error(), "fresh ones were refused too")
-		require.NotContains(t, err.Error(), plantedSecret)
-	}
+	require.Len(t, errs, 1, "one error for the account, not one per region")
+	require.Contains(t, errs[0].Error(), "ExpiredTokenException")
+	require.Contains(t, errs[0].Error(), "fresh ones were refused too")
+	require.Contains(t, errs[0].Error(), "other regions (us-east-1) are skipped this cycle")
+	require.NotContains(t, errs[0].Error(), plantedSecret)
+	require.Equal(t, 3, sts.count(), "one new session for the account, not one per region")
 	require.False(t, inv.Coverage.Covers("aws_security_group", acct, region))
+	require.False(t, inv.Coverage.Covers("aws_instance", acct, "us-east-1"))
 }
 
 // TestAPIConfigAssumeRoleRefused: STS refusing the role stops the queries
-// (one error per region, not per type), names the role and what to check,
-// never the external id.
+// of every region (one error for the account, one STS call per cycle),
+// names the role and what to check, never the external id.
 func TestAPIConfigAssumeRoleRefused(t *testing.T) {
 	for _, tc := range []struct{ code, msg, want string }{
 		{"AccessDenied", "User: arn:aws:iam::111122223333:user/driftwarden is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/driftwarden-config",
 			"role arn:aws:iam::111122223333:role/driftwarden-config cannot be assumed: check that its trust policy allows the caller, and the external id it requires (AccessDenied)"},
-		{"RegionDisabledException", "STS is not activated in this region for account:111122223333.", "STS is not activated in the region for the account (RegionDisabledException)"},
+		{"RegionDisabledException", "STS is not activated in this region for account:111122223333.", "STS is not activated in region " + region + " for the account (activate it, or set the region STS is called in) (RegionDisabledException)"},
 		{"ExpiredToken", "The security token included in the request is expired", "rejected as expired or invalid (ExpiredToken)"},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
@@ -328,17 +330,18 @@ func TestAPIConfigAssumeRoleRefused(t *testing.T) {
 			stsSrv := httptest.NewServer(sts)
 			defer stsSrv.Close()
 			src := awsconfig.NewSource("cfg-api", roleClient(cs.URL, stsSrv.URL))
-			inv, errs := src.Inventory(context.Background())
-			require.Len(t, errs, 2, "one per region")
-			for _, err := range errs {
-				require.Contains(t, err.Error(), tc.want)
-				require.NotContains(t, err.Error(), plantedSecret)
+			for cycle := 1; cycle <= 2; cycle++ {
+				inv, errs := src.Inventory(context.Background())
+				require.Len(t, errs, 1, "one error for the account, not one per region")
+				require.Contains(t, errs[0].Error(), tc.want)
+				require.Contains(t, errs[0].Error(), "other regions (us-east-1) are skipped this cycle")
+				require.NotContains(t, errs[0].Error(), plantedSecret)
+				require.Empty(t, inv.Coverage.Types, "nothing enumerated: nothing reported missing")
+				require.Equal(t, cycle, sts.count(), "STS asked once per cycle, not once per region; again next cycle")
 			}
-			require.Empty(t, inv.Coverage.Types, "nothing enumerated: nothing reported missing")
 			cs.mu.Lock()
 			require.Empty(t, cs.requests, "nothing sent unsigned")
 			cs.mu.Unlock()
-			require.LessOrEqual(t, sts.count(), 2*3, "STS is not asked once per type and page")
 		})
 	}
 }

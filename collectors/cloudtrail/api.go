@@ -365,6 +365,7 @@ func (s *APISource) readUnit(ctx context.Context, cp collectors.CheckpointReader
 	var res unitResult
 	var window []string
 	seen := map[string]bool{}
+	bad := map[string]bool{} // API event ids of records reported unreadable
 	tokens := map[string]bool{}
 	opts := Options{IncludeReadOnly: s.cfg.IncludeReadOnly}
 	restarted := false
@@ -389,6 +390,9 @@ func (s *APISource) readUnit(ctx context.Context, cp collectors.CheckpointReader
 			return fail(fmt.Errorf("looking up events (page %d): %w", page, err))
 		}
 		for _, e := range out.Events {
+			if id := aws.ToString(e.EventId); id != "" && (seen[id] || bad[id]) {
+				continue // read already (pages read again after a restart)
+			}
 			ev, err := normalize([]byte(aws.ToString(e.CloudTrailEvent)), opts, false)
 			if err == errSkipped {
 				continue
@@ -398,6 +402,9 @@ func (s *APISource) readUnit(ctx context.Context, cp collectors.CheckpointReader
 				// when read again, so the checkpoint still advances.
 				res.errs = append(res.errs, &collectors.InputError{Source: s.name, Location: u.location(),
 					Place: "event " + aws.ToString(e.EventId), Err: err})
+				if id := aws.ToString(e.EventId); id != "" {
+					bad[id] = true
+				}
 				continue
 			}
 			if id := aws.ToString(e.EventId); id != "" && strings.HasPrefix(ev.ID, "sha256:") {
@@ -541,23 +548,11 @@ func codeSuffix(code string) string {
 // retrievalHint says what to check when an account's credentials could
 // not be obtained. It names the role, never the external id.
 func (s *APISource) retrievalHint(u apiUnit, code string) string {
-	if s.cfg.RoleARNTemplate == "" {
-		switch code {
-		case "ExpiredToken", "ExpiredTokenException":
-			return "the default credentials have expired: refresh them"
-		}
-		return "the default credential chain gave no usable credentials"
+	role := ""
+	if s.cfg.RoleARNTemplate != "" {
+		role = awsclient.RoleARN(s.cfg.RoleARNTemplate, u.account)
 	}
-	role := awsclient.RoleARN(s.cfg.RoleARNTemplate, u.account)
-	switch code {
-	case "AccessDenied", "AccessDeniedException":
-		return "role " + role + " cannot be assumed: check that its trust policy allows the caller, and the external id it requires"
-	case "RegionDisabledException":
-		return "role " + role + " cannot be assumed: STS is not activated in region " + s.stsRegion() + " for the account (activate it, or set the region STS is called in)"
-	case "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId":
-		return "role " + role + " cannot be assumed: the credentials it is assumed with were rejected as expired or invalid"
-	}
-	return "role " + role + " cannot be assumed"
+	return awsclient.RetrievalHint(role, code, s.stsRegion())
 }
 
 func (s *APISource) stsRegion() string {

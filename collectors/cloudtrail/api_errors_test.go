@@ -201,6 +201,34 @@ func TestAPIStaleNextToken(t *testing.T) {
 	}
 }
 
+// TestAPIStaleNextTokenBadRecordOnce: a bad record on a page read again
+// after a stale NextToken is reported once, not once per reading.
+func TestAPIStaleNextTokenBadRecordOnce(t *testing.T) {
+	clock := newClock()
+	f := newFakeCloudTrail(2)
+	f.add(acctA, "eu-west-1", ctEvent{id: "bad-1", t: clock.ago(10 * time.Minute), name: "DeleteVpc", record: `{"eventVersion":"1.09","eventTime":`})
+	for i := 0; i < 5; i++ {
+		f.add(acctA, "eu-west-1", ctEvent{id: fmt.Sprintf("e%d", i), t: clock.ago(time.Duration(30-i) * time.Minute), name: "DeleteVpc"})
+	}
+	rejected := 0
+	h := &intercept{next: f, answer: func(_, _, token, _ string, w http.ResponseWriter) bool {
+		if strings.HasSuffix(token, "-4") && rejected == 0 {
+			rejected++
+			jsonError(w, 400, "InvalidNextTokenException", "Invalid NextToken")
+			return true
+		}
+		return false
+	}}
+	src, err := NewAPISource("ct-api", apiTestConfig(srv0(t, h), clock, []string{acctA}, []string{"eu-west-1"}))
+	require.NoError(t, err)
+	b, errs := src.Events(context.Background(), memCheckpoints{})
+	require.Equal(t, 1, rejected)
+	require.Len(t, errs, 1, "the bad record once, though page 1 was read twice")
+	require.Contains(t, errs[0].Error(), "event bad-1")
+	require.Equal(t, []string{"e0", "e1", "e2", "e3", "e4"}, eventIDs(b))
+	require.Contains(t, b.Checkpoints, "api:111122223333/eu-west-1", "a bad record does not hold the checkpoint back")
+}
+
 // TestAPIRepeatedNextToken: a service answering the same NextToken again
 // ends the listing with an error instead of looping.
 func TestAPIRepeatedNextToken(t *testing.T) {

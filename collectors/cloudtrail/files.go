@@ -224,9 +224,9 @@ func (s *FileSource) Events(ctx context.Context, cp collectors.CheckpointReader)
 				}
 				break
 			}
-			if notLogFile(err) {
+			if errors.Is(err, ErrNoRecords) {
 				// Whole, but not a log file (a digest, a manifest, another
-				// tool's JSON): reading it again cannot help.
+				// tool's JSON, no Records array): reading it again cannot help.
 				errs = append(errs, fmt.Errorf("%w (skipped)", err))
 				done[k] = true
 				continue
@@ -334,13 +334,6 @@ func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors
 		return kept, &collectors.InputError{Source: s.name, Location: loc, Place: placeOf(err), Err: err}
 	}
 	return kept, nil
-}
-
-// notLogFile reports whether a read failed because the file, read whole,
-// is a JSON object of another kind (no Records array), rather than damaged
-// or cut short.
-func notLogFile(err error) bool {
-	return errors.Is(err, ErrNoRecords)
 }
 
 func placeOf(err error) string {

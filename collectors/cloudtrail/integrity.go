@@ -115,6 +115,36 @@ type integrityProblem struct {
 	Permanent bool `json:"permanent,omitempty"`
 }
 
+// backfillHorizon is how far behind the newest chain position a _backfill
+// digest is still validated and remembered. CloudTrail delivers them hours
+// late; a day folder more than this behind is not read for them again.
+const backfillHorizon = 30 * 24 * time.Hour
+
+// backfillCutoff is the day before which _backfill digests are ignored:
+// backfillHorizon before the newest link's day (zero without links: the
+// first cycle reads every backfill listed).
+func backfillCutoff(trails map[string]*digestLink) time.Time {
+	var newest time.Time
+	for _, l := range trails {
+		if d, ok := dirDate(path.Dir(l.Key)); ok && d.After(newest) {
+			newest = d
+		}
+	}
+	if newest.IsZero() {
+		return time.Time{}
+	}
+	return newest.Add(-backfillHorizon)
+}
+
+// beforeCutoff reports a digest key whose day folder is before cutoff.
+func beforeCutoff(key string, cutoff time.Time) bool {
+	if cutoff.IsZero() {
+		return false
+	}
+	d, ok := dirDate(path.Dir(key))
+	return ok && d.Before(cutoff)
+}
+
 // digestCheckpoint is the stored value per account/region digest prefix.
 type digestCheckpoint struct {
 	Trails   map[string]*digestLink `json:"trails,omitempty"`
@@ -244,8 +274,14 @@ func (s *FileSource) validatePrefix(ctx context.Context, cp collectors.Checkpoin
 		// interleave within a day) and the day before: a _backfill digest
 		// goes into the folder of the hour it completes, which may be
 		// yesterday's by the time it is delivered.
-		startAfter = dayBefore(strings.TrimSuffix(startAfter, "/"))
+		startAfter = strings.TrimSuffix(startAfter, "/")
+		if d := shiftDay(startAfter, -1); d != "" {
+			startAfter = d
+		}
 	}
+	// Backfill digests older than the horizon were validated in an earlier
+	// cycle (or are too late to matter): neither read again nor remembered.
+	cutoff := backfillCutoff(v.cp.Trails)
 	doneBackfill := map[string]bool{}
 	for _, k := range v.cp.Backfills {
 		doneBackfill[k] = true
@@ -280,7 +316,7 @@ func (s *FileSource) validatePrefix(ctx context.Context, cp collectors.Checkpoin
 		}
 		link := v.cp.Trails[trail]
 		if backfill {
-			if doneBackfill[k] {
+			if doneBackfill[k] || beforeCutoff(k, cutoff) {
 				continue
 			}
 		} else if link != nil && k <= link.Key {
@@ -314,10 +350,13 @@ func (s *FileSource) validatePrefix(ctx context.Context, cp collectors.Checkpoin
 			validated = append(validated, done{start: d.start, end: d.end, key: k})
 		}
 	}
-	// Keep the validated backfills that the next cycle still lists.
+	// Keep the validated backfills that the next cycle still lists and
+	// still reads: a trail whose chain stopped keeps the listing starting
+	// at its last day, so the horizon bounds the list too.
 	v.cp.Backfills = nil
+	cutoff = backfillCutoff(v.cp.Trails)
 	for k := range doneBackfill {
-		if k > startAfter {
+		if k > startAfter && !beforeCutoff(k, cutoff) {
 			v.cp.Backfills = append(v.cp.Backfills, k)
 		}
 	}
@@ -587,17 +626,23 @@ func (v *validation) readDigest(ctx context.Context, key string) (d *digestFile,
 	return &df, sum, sig, bad("signature does not verify with the CloudTrail public key %s", df.Fingerprint), nil
 }
 
-// dayBefore returns the folder of the day before a ".../YYYY/MM/DD" folder
-// (the folder itself when it does not end in a date).
-func dayBefore(dir string) string {
+// dirDate is the date a ".../YYYY/MM/DD" folder ends in.
+func dirDate(dir string) (time.Time, bool) {
 	if len(dir) < 10 {
-		return dir
+		return time.Time{}, false
 	}
 	t, err := time.Parse("2006/01/02", dir[len(dir)-10:])
-	if err != nil {
-		return dir
+	return t, err == nil
+}
+
+// shiftDay returns the folder days after (before, when negative) a
+// ".../YYYY/MM/DD" folder; "" when dir does not end in a date.
+func shiftDay(dir string, days int) string {
+	t, ok := dirDate(dir)
+	if !ok {
+		return ""
 	}
-	return dir[:len(dir)-10] + t.AddDate(0, 0, -1).Format("2006/01/02")
+	return dir[:len(dir)-10] + t.AddDate(0, 0, days).Format("2006/01/02")
 }
 
 var errBadGzip = errors.New("bad gzip stream")
@@ -622,7 +667,7 @@ func (v *validation) signatureFromNext(ctx context.Context, key string) (sig str
 		return "", false, nil // backfill digests are outside the chain
 	}
 	dir := path.Dir(key)
-	for _, d := range []string{dir, dayAfter(dir)} {
+	for _, d := range []string{dir, shiftDay(dir, 1)} {
 		if d == "" {
 			continue
 		}
@@ -652,19 +697,6 @@ func (v *validation) signatureFromNext(ctx context.Context, key string) (sig str
 		}
 	}
 	return "", false, nil
-}
-
-// dayAfter returns the folder of the day after a ".../YYYY/MM/DD" folder
-// ("" when it does not end in a date).
-func dayAfter(dir string) string {
-	if len(dir) < 10 {
-		return ""
-	}
-	t, err := time.Parse("2006/01/02", dir[len(dir)-10:])
-	if err != nil {
-		return ""
-	}
-	return dir[:len(dir)-10] + t.AddDate(0, 0, 1).Format("2006/01/02")
 }
 
 // readAll reads an object whole, decompressed (digests are small).

@@ -378,10 +378,61 @@ func TestDigestAWSBackfillAcrossMidnight(t *testing.T) {
 	require.Equal(t, []string{"Audit trail tampered: log file deleted | " + filepath.Base(l.S3Object)}, titles(b.Findings))
 }
 
-func TestDayBefore(t *testing.T) {
-	require.Equal(t, "AWSLogs/1/CloudTrail-Digest/us-east-1/2024/02/29", dayBefore("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/03/01"))
-	require.Equal(t, "x", dayBefore("x"))
-	require.Equal(t, "AWSLogs/1/CloudTrail-Digest/us-east-1/notadate", dayBefore("AWSLogs/1/CloudTrail-Digest/us-east-1/notadate"))
+func TestShiftDay(t *testing.T) {
+	require.Equal(t, "AWSLogs/1/CloudTrail-Digest/us-east-1/2024/02/29", shiftDay("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/03/01", -1))
+	require.Equal(t, "AWSLogs/1/CloudTrail-Digest/us-east-1/2025/01/01", shiftDay("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/12/31", 1))
+	require.Equal(t, "", shiftDay("x", -1))
+	require.Equal(t, "", shiftDay("AWSLogs/1/CloudTrail-Digest/us-east-1/notadate", 1))
+}
+
+// TestDigestAWSBackfillsBounded: a trail whose chain stopped keeps the
+// listing starting at its last day; the validated backfills remembered
+// are still bounded (backfillHorizon behind the newest chain position),
+// and an old backfill dropped from the list is not read again.
+func TestDigestAWSBackfillsBounded(t *testing.T) {
+	a := newAWSTrail(t, "", "us-east-1", "main", "us-east-1")
+	dormant := newAWSTrail(t, "", "us-east-1", "old-trail", "us-east-1")
+	dormant.dir = a.dir
+	dormant.digest(hour0, true, false, nil, nil) // its last digest: the trail was deleted
+	a.digest(hour0, true, false, nil, nil)
+	a.digest(hour0.Add(time.Hour), false, false, nil, nil)
+	l := a.log(hour0.Add(-20*time.Minute), "aaaaaaaaaaaaaaaa", records(rec("e1", "DeleteUser", "")))
+	bf := a.digest(hour0, false, true, []awsLogFile{l}, nil)
+	src := a.source(t)
+	cp := memCheckpoints{}
+	key := "trail|digests:" + a.root("CloudTrail-Digest")
+	backfills := func() []string {
+		var c digestCheckpoint
+		require.NoError(t, json.Unmarshal([]byte(cp[key]), &c))
+		return c.Backfills
+	}
+	b, errs := src.Events(context.Background(), cp)
+	require.Empty(t, errs)
+	require.Empty(t, b.Findings)
+	cp.commit(b)
+	require.Equal(t, []string{bf}, backfills())
+
+	// A month on, the main trail's chain goes on (hourly digests every
+	// cycle); the stopped trail still holds the listing at its last day.
+	prev := hour0.Add(time.Hour)
+	for day := 1; day <= 32; day++ {
+		end := hour0.Add(time.Duration(day) * 24 * time.Hour)
+		for h := prev.Add(time.Hour); !h.After(end); h = h.Add(time.Hour) {
+			a.digest(h, false, false, nil, nil)
+		}
+		prev = end
+		if day%16 == 0 {
+			b, errs = src.Events(context.Background(), cp)
+			require.Empty(t, errs)
+			require.Empty(t, b.Findings)
+			cp.commit(b)
+		}
+	}
+	require.Empty(t, backfills(), "the old backfill is forgotten")
+	writeFile(t, a.dir, bf, []byte("garbage"))
+	b, errs = src.Events(context.Background(), cp)
+	require.Empty(t, errs, "nor read again")
+	require.Empty(t, b.Findings)
 }
 
 // TestTrailOfMultiRegion: ACCOUNT_CloudTrail-Digest_REGION_TRAIL_HOMEREGION_TS:

@@ -236,3 +236,32 @@ func AssumeRole(base aws.Config, r Role) *aws.CredentialsCache {
 func RoleARN(template, account string) string {
 	return strings.ReplaceAll(template, "{account}", account)
 }
+
+// RetrievalHint says what to check when credentials could not be obtained
+// (CredentialError's retrieval case): role is the role assumed ("" for the
+// default credential chain alone), code STS's error code, stsRegion the
+// region STS was called in ("" when unknown). It names the role, never the
+// external id.
+func RetrievalHint(role, code, stsRegion string) string {
+	expired := code == "ExpiredToken" || code == "ExpiredTokenException"
+	if role == "" {
+		if expired {
+			return "the default credentials have expired: refresh them"
+		}
+		return "the default credential chain gave no usable credentials"
+	}
+	what := "role " + role + " cannot be assumed"
+	switch {
+	case code == "AccessDenied" || code == "AccessDeniedException":
+		return what + ": check that its trust policy allows the caller, and the external id it requires"
+	case code == "RegionDisabledException":
+		where := "the region STS is called in"
+		if stsRegion != "" {
+			where = "region " + stsRegion
+		}
+		return what + ": STS is not activated in " + where + " for the account (activate it, or set the region STS is called in)"
+	case expired || code == "InvalidClientTokenId":
+		return what + ": the credentials it is assumed with were rejected as expired or invalid"
+	}
+	return what
+}

@@ -91,3 +91,23 @@ func TestRoleARN(t *testing.T) {
 	require.Equal(t, "arn:aws:iam::111122223333:role/driftwarden-audit", RoleARN("arn:aws:iam::{account}:role/driftwarden-audit", "111122223333"))
 	require.Equal(t, "arn:aws:iam::999999999999:role/x", RoleARN("arn:aws:iam::999999999999:role/x", "111122223333"), "no placeholder: unchanged")
 }
+
+// TestRetrievalHint: one wording for every AWS source; the codes of the
+// JSON and query protocols alike; the STS region named when known.
+func TestRetrievalHint(t *testing.T) {
+	const role = "arn:aws:iam::111122223333:role/audit"
+	for _, tc := range []struct{ role, code, region, want string }{
+		{"", "ExpiredToken", "", "the default credentials have expired: refresh them"},
+		{"", "ExpiredTokenException", "", "the default credentials have expired: refresh them"},
+		{"", "", "", "the default credential chain gave no usable credentials"},
+		{role, "AccessDenied", "", "role " + role + " cannot be assumed: check that its trust policy allows the caller, and the external id it requires"},
+		{role, "AccessDeniedException", "", "role " + role + " cannot be assumed: check that its trust policy allows the caller, and the external id it requires"},
+		{role, "RegionDisabledException", "eu-south-2", "role " + role + " cannot be assumed: STS is not activated in region eu-south-2 for the account (activate it, or set the region STS is called in)"},
+		{role, "RegionDisabledException", "", "STS is not activated in the region STS is called in for the account"},
+		{role, "ExpiredToken", "", "role " + role + " cannot be assumed: the credentials it is assumed with were rejected as expired or invalid"},
+		{role, "InvalidClientTokenId", "", "rejected as expired or invalid"},
+		{role, "", "", "role " + role + " cannot be assumed"},
+	} {
+		require.Contains(t, RetrievalHint(tc.role, tc.code, tc.region), tc.want, "%s %s", tc.role, tc.code)
+	}
+}
