@@ -3,6 +3,7 @@ package tfstate
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -233,4 +234,27 @@ func TestFileSourceBadDeposedObjectIsAnError(t *testing.T) {
 		require.Len(t, errs, 1)
 		require.Contains(t, errs[0].Error(), "deposed object skipped")
 	}
+}
+
+// Through the http backend too, also when the server answers Not Modified.
+func TestHTTPSourceBadDeposedObjectIsAnError(t *testing.T) {
+	last := strings.LastIndex(cbdFailedDestroyState, `"create_before_destroy": true`)
+	doc := cbdFailedDestroyState[:last] + `"sensitive_attributes": {"not": "a list"}, ` + cbdFailedDestroyState[last:]
+	b, srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		_, _ = w.Write([]byte(doc))
+	})
+	src := newTestHTTPSource(srv.URL)
+	for range 2 {
+		stacks, errs := src.States(context.Background())
+		require.Len(t, stacks, 1)
+		require.Len(t, stacks[0].Resources, 1)
+		require.Len(t, errs, 1)
+		require.Contains(t, errs[0].Error(), "deposed object skipped")
+	}
+	require.EqualValues(t, 2, b.requests.Load())
 }

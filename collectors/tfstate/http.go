@@ -73,6 +73,7 @@ type HTTPSource struct {
 
 	mu           sync.Mutex
 	cached       *collectors.Stack
+	cachedWarns  []error // deposed objects skipped in the cached state
 	etag         string
 	lastModified string
 }
@@ -162,6 +163,11 @@ func (s *HTTPSource) States(ctx context.Context) ([]collectors.Stack, []error) {
 		var wait time.Duration
 		st, retry, wait, err = s.fetch(ctx)
 		if err == nil {
+			if st == s.cached {
+				// Deposed objects skipped: reported every cycle, also
+				// when the server answers Not Modified.
+				return []collectors.Stack{*st}, append([]error(nil), s.cachedWarns...)
+			}
 			return []collectors.Stack{*st}, nil
 		}
 		if !retry || attempt >= s.cfg.Retries || ctx.Err() != nil {
@@ -261,12 +267,14 @@ func (s *HTTPSource) decode(resp *http.Response) (*collectors.Stack, bool, time.
 		s.forget()
 		return s.emptyStack(), false, 0, nil
 	}
+	var warns []error
 	st, err := Decode(resp.Body, DecodeOptions{
 		Source:    s.name,
 		Location:  s.location,
 		Stack:     s.stack,
 		Workspace: "default",
 		SizeHint:  max(resp.ContentLength, 0),
+		Warn:      func(w error) { warns = append(warns, w) },
 	})
 	if err != nil {
 		if errors.Is(err, ErrEmptyState) {
@@ -284,7 +292,7 @@ func (s *HTTPSource) decode(resp *http.Response) (*collectors.Stack, bool, time.
 		}
 		return nil, false, 0, err
 	}
-	s.cached = st
+	s.cached, s.cachedWarns = st, warns
 	s.etag = resp.Header.Get("ETag")
 	s.lastModified = resp.Header.Get("Last-Modified")
 	return st, false, 0, nil
@@ -292,7 +300,7 @@ func (s *HTTPSource) decode(resp *http.Response) (*collectors.Stack, bool, time.
 
 // forget drops the cached state (the backend has none any more).
 func (s *HTTPSource) forget() {
-	s.cached, s.etag, s.lastModified = nil, "", ""
+	s.cached, s.cachedWarns, s.etag, s.lastModified = nil, nil, "", ""
 }
 
 func retryAfter(v string) time.Duration {
