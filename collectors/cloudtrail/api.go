@@ -502,6 +502,13 @@ func (s *APISource) lookup(ctx context.Context, u apiUnit, client LookupAPI, in 
 				attempt--
 				continue
 			}
+			if !retrieval && (code == "InvalidClientTokenId" || code == "UnrecognizedClientException") {
+				// Fresh credentials refused in one region: also what an
+				// opt-in region the account has not enabled answers. Only
+				// this region is skipped.
+				return nil, fmt.Errorf("credentials of account %s rejected in %s (%s): the region may not be enabled for the account (opt-in regions), or the credentials are not valid there; the region is skipped this cycle: %w",
+					u.label(), u.region, code, err)
+			}
 			if !broken.mark(u.account) {
 				return nil, errAccountSkipped
 			}

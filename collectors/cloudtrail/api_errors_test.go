@@ -510,3 +510,29 @@ func TestAPIWindowOlderThan90Days(t *testing.T) {
 	require.Equal(t, clock.ago(90*24*time.Hour), fromEpoch(f.lastInput(acctA, "eu-west-1")["StartTime"]))
 	require.NotContains(t, logs.String(), "older than LookupEvents reaches")
 }
+
+// TestAPIOptInRegionNotEnabled: a region the account has not enabled
+// answers UnrecognizedClientException; only that region is skipped, the
+// account's other regions are read.
+func TestAPIOptInRegionNotEnabled(t *testing.T) {
+	clock := newClock()
+	f := newFakeCloudTrail(50)
+	regions := []string{"eu-west-1", "me-central-1", "us-east-1"}
+	for _, r := range regions {
+		f.add(acctA, r, ctEvent{id: acctA + "-" + r, t: clock.ago(time.Minute), name: "DeleteVpc"})
+	}
+	h := &intercept{next: f, answer: func(account, region, _, _ string, w http.ResponseWriter) bool {
+		if region == "me-central-1" {
+			jsonError(w, 400, "UnrecognizedClientException", "The security token included in the request is invalid.")
+			return true
+		}
+		return false
+	}}
+	src, err := NewAPISource("ct-api", apiTestConfig(srv0(t, h), clock, []string{acctA}, regions))
+	require.NoError(t, err)
+	b, errs := src.Events(context.Background(), memCheckpoints{})
+	require.Len(t, errs, 1)
+	require.Contains(t, errs[0].Error(), "me-central-1")
+	require.Contains(t, errs[0].Error(), "opt-in")
+	require.Len(t, b.Events, 2, "the other regions are read")
+}
