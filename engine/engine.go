@@ -36,6 +36,38 @@ type EventEvaluator interface {
 	EvaluateEvents(ctx context.Context, events []model.Event) ([]model.Violation, []error)
 }
 
+// InventoryEvaluator is implemented by evaluators whose resource policies
+// may consult the cycle's other resources (evaluator.Evaluator does): the
+// engine passes the view's resources of the types InventoryTypes lists.
+type InventoryEvaluator interface {
+	InventoryTypes() []string
+	EvaluateResourcesWithInventory(ctx context.Context, rs, inventory []model.Resource) ([]model.Violation, []error)
+}
+
+// evaluateResources evaluates the view's resources, with the view's
+// resources of the declared inventory types as the inventory when ev
+// supports one and some policy declares types.
+func evaluateResources(ctx context.Context, ev Evaluator, rs []model.Resource) ([]model.Violation, []error) {
+	ie, ok := ev.(InventoryEvaluator)
+	if !ok {
+		return ev.EvaluateResources(ctx, rs)
+	}
+	types := map[string]bool{}
+	for _, t := range ie.InventoryTypes() {
+		types[t] = true
+	}
+	if len(types) == 0 {
+		return ev.EvaluateResources(ctx, rs)
+	}
+	var inventory []model.Resource
+	for _, r := range rs {
+		if types[r.Type] {
+			inventory = append(inventory, r)
+		}
+	}
+	return ie.EvaluateResourcesWithInventory(ctx, rs, inventory)
+}
+
 // CompareFunc compares applied stacks with live inventories (drift.Compare
 // with the configured options); it returns drifts and warnings.
 type CompareFunc func(stacks []collectors.Stack, inventories []collectors.Inventory) ([]model.Drift, []string)
@@ -288,7 +320,7 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	events = attributedEvents(events, drifts)
 	var violations []model.Violation
 	if e.Evaluator != nil {
-		vs, errs := e.Evaluator.EvaluateResources(ctx, view.resources)
+		vs, errs := evaluateResources(ctx, e.Evaluator, view.resources)
 		violations = append(violations, vs...)
 		ds, derrs := e.Evaluator.EvaluateDrifts(ctx, drifts)
 		violations = append(violations, ds...)

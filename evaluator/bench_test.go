@@ -39,6 +39,17 @@ func BenchmarkEvaluateResources100kPerPolicy(b *testing.B) {
 	benchmarkEvaluate(b)
 }
 
+// BenchmarkEvaluateResources100kInventory is the engine's call: the same
+// resources, each also offered as the cycle's inventory (the evaluator
+// keeps those of the declared inventory_types).
+func BenchmarkEvaluateResources100kInventory(b *testing.B) {
+	benchInventory = true
+	defer func() { benchInventory = false }()
+	benchmarkEvaluate(b)
+}
+
+var benchInventory = false
+
 func benchmarkEvaluate(b *testing.B) {
 	ctx := context.Background()
 	ev, err := New(ctx, Options{Builtin: true})
@@ -51,7 +62,15 @@ func benchmarkEvaluate(b *testing.B) {
 	cpu0 := cpuTime()
 	var nv int
 	for b.Loop() {
-		v, errs := ev.EvaluateResources(ctx, resources)
+		var (
+			v    []model.Violation
+			errs []error
+		)
+		if benchInventory {
+			v, errs = ev.EvaluateResourcesWithInventory(ctx, resources, resources)
+		} else {
+			v, errs = ev.EvaluateResources(ctx, resources)
+		}
 		if len(errs) > 0 {
 			b.Fatal(errs[0])
 		}

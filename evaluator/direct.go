@@ -52,6 +52,7 @@ func newDirectQuery(c *ast.Compiler, store storage.Store, pkgs []ast.Ref) (*dire
 // cancellation watcher, one virtual cache and one base-document cache for
 // all its evaluations.
 type runner struct {
+	store  storage.Store // txn's store: the set's, or one call's with its inventory
 	txn    storage.Transaction
 	cancel topdown.Cancel
 	vc     *vcache
@@ -59,8 +60,8 @@ type runner struct {
 	stop   chan struct{}
 }
 
-func newRunner(ctx context.Context, txn storage.Transaction) *runner {
-	r := &runner{txn: txn, cancel: topdown.NewCancel(), vc: newVCache(), bc: &baseCache{}, stop: make(chan struct{})}
+func newRunner(ctx context.Context, store storage.Store, txn storage.Transaction) *runner {
+	r := &runner{store: store, txn: txn, cancel: topdown.NewCancel(), vc: newVCache(), bc: &baseCache{}, stop: make(chan struct{})}
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -87,7 +88,7 @@ func (r *runner) eval(ctx context.Context, dq *directQuery, in ast.Value) (qr to
 	q := topdown.NewQuery(dq.body).
 		WithQueryCompiler(dq.qc).
 		WithCompiler(dq.compiler).
-		WithStore(dq.store).
+		WithStore(r.store).
 		WithTransaction(r.txn).
 		WithMetrics(noMetrics).
 		WithIndexing(true).

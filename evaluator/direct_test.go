@@ -24,7 +24,7 @@ func TestDirectQueryAgreesWithRego(t *testing.T) {
 	txn, err := set.store.NewTransaction(ctx)
 	require.NoError(t, err)
 	defer set.store.Abort(ctx, txn)
-	r := newRunner(ctx, txn)
+	r := newRunner(ctx, set.store, txn)
 	defer r.close()
 
 	resources := synthResources(200)

@@ -125,6 +125,16 @@ func (e *Evaluator) evaluate(ctx context.Context, kind model.SubjectKind, n int,
 	subject func(int) subjectRef, input func(int, *inputBuf) (ast.Value, error),
 ) ([]model.Violation, []error) {
 	set := e.set.Load()
+	return e.evaluateOn(ctx, set, set.store, kind, n, subject, input)
+}
+
+// evaluateOn is evaluate with set's policies on store: set.store, or a store
+// holding set.data and one call's inventory. Every worker opens its own
+// transaction (and caches) on it, so nothing read from one call's store
+// outlives the call.
+func (e *Evaluator) evaluateOn(ctx context.Context, set *policySet, store storage.Store, kind model.SubjectKind, n int,
+	subject func(int) subjectRef, input func(int, *inputBuf) (ast.Value, error),
+) ([]model.Violation, []error) {
 	kp := set.plans[kind]
 	if kp == nil || n == 0 {
 		return nil, nil
@@ -133,12 +143,12 @@ func (e *Evaluator) evaluate(ctx context.Context, kind model.SubjectKind, n int,
 	workers := min(e.workers, len(chunks))
 	var next atomic.Int64
 	work := func() error {
-		txn, err := set.store.NewTransaction(ctx)
+		txn, err := store.NewTransaction(ctx)
 		if err != nil {
 			return fmt.Errorf("opening a policy data transaction: %w", err)
 		}
-		defer set.store.Abort(ctx, txn)
-		r := newRunner(ctx, txn)
+		defer store.Abort(ctx, txn)
+		r := newRunner(ctx, store, txn)
 		defer r.close()
 		w := &worker{e: e, kind: kind, txn: txn, subject: subject, input: input, r: r}
 		for {

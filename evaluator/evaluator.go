@@ -13,7 +13,9 @@
 //	{"kind": "plan", "plan": {stack, branch, tracked_branch, format_version, resource_changes: [{address, type, name, provider_name, mode, actions, before, after}]}}
 //
 // and user configuration at data.driftwarden.config (defaults in
-// policies/data.json, overridden by Options.Data).
+// policies/data.json, overridden by Options.Data). Resource policies that
+// declare custom.inventory_types also see the cycle's resources of those
+// types at data.driftwarden.inventory[<type>] (inventory.go).
 //
 // Evaluation is partitioned by resource type: for every type named in a
 // policy's custom.resource_types the evaluator prepares, once per policy
@@ -35,6 +37,8 @@
 //
 //	New(ctx, Options) (*Evaluator, error)          load, validate, compile, prepare
 //	(*Evaluator).EvaluateResources(ctx, []model.Resource) ([]model.Violation, []error)
+//	(*Evaluator).EvaluateResourcesWithInventory(ctx, resources, inventory []model.Resource)  the same, with data.driftwarden.inventory
+//	(*Evaluator).InventoryTypes() []string         the types the policies declare in inventory_types
 //	(*Evaluator).EvaluateDrifts(ctx, []model.Drift) ([]model.Violation, []error)
 //	(*Evaluator).EvaluateEvents(ctx, []model.Event) ([]model.Violation, []error)
 //	(*Evaluator).EvaluatePlan(ctx, PlanInput) ([]model.Violation, []error)
@@ -132,6 +136,9 @@ type PolicyInfo struct {
 	Input           model.SubjectKind `json:"input"`
 	// ResourceTypes limits the policy to these types; empty means all.
 	ResourceTypes []string `json:"resource_types,omitempty"`
+	// InventoryTypes are the types of the cycle's other resources the
+	// policy reads at data.driftwarden.inventory (resource policies only).
+	InventoryTypes []string `json:"inventory_types,omitempty"`
 	// File holds the policy's METADATA (built-in files start with BuiltinPrefix).
 	File string `json:"file"`
 	// Package is the Rego package, without the data. prefix.
@@ -193,6 +200,12 @@ type policySet struct {
 	infos    []PolicyInfo
 	plans    map[model.SubjectKind]*kindPlans
 	active   int
+	// data is the store's document; a call with an inventory evaluates on
+	// a store of its own holding data plus the inventory (inventory.go).
+	data ast.Object
+	// inventoryTypes is the union of the enabled resource policies'
+	// custom.inventory_types.
+	inventoryTypes map[string]bool
 }
 
 // New loads, validates and compiles the policies. An error here names the
@@ -303,6 +316,7 @@ func (e *Evaluator) Policies() []PolicyInfo {
 	for i, p := range set.infos {
 		p.Controls = slices.Clone(p.Controls)
 		p.ResourceTypes = slices.Clone(p.ResourceTypes)
+		p.InventoryTypes = slices.Clone(p.InventoryTypes)
 		out[i] = p
 	}
 	return out
@@ -378,15 +392,26 @@ func (e *Evaluator) compile(ctx context.Context, current string, bs []*loadedBun
 		return nil, errors.New("converting policy data: not an object")
 	}
 	set := &policySet{
-		revision: rev,
-		store:    inmem.NewFromASTObject(dataObj),
-		plans:    map[model.SubjectKind]*kindPlans{},
+		revision:       rev,
+		plans:          map[model.SubjectKind]*kindPlans{},
+		inventoryTypes: map[string]bool{},
 	}
 
 	disabled := map[string]bool{}
 	for _, id := range e.opts.Disabled {
 		disabled[id] = true
 	}
+	for _, m := range metas {
+		if !disabled[m.ID] && m.Input == model.SubjectResource {
+			for _, t := range m.InventoryTypes {
+				set.inventoryTypes[t] = true
+			}
+		}
+	}
+	// Every declared type is in the inventory, empty until a call supplies
+	// the cycle's resources (EvaluateResourcesWithInventory).
+	set.data = withInventory(dataObj, set.inventoryTypes, nil)
+	set.store = inmem.NewFromASTObject(set.data)
 	known := map[string]bool{}
 	var active []*policy
 	for _, m := range metas {

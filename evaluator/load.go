@@ -204,6 +204,8 @@ func deepMerge(dst, src map[string]any) map[string]any {
 var (
 	idPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	controlPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*:\S+$`)
+	// resourceTypePattern is a Terraform resource type: provider_name.
+	resourceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]$`)
 )
 
 // policyMeta is a policy as described by its METADATA block.
@@ -399,5 +401,17 @@ func parseMeta(a *ast.Annotations) (*policyMeta, []string) {
 		}
 	}
 	m.ResourceTypes = list("resource_types")
+	m.InventoryTypes = list("inventory_types")
+	for _, t := range m.InventoryTypes {
+		if !resourceTypePattern.MatchString(t) {
+			bad("custom.inventory_types: %q is not a resource type (provider_type, e.g. aws_s3_account_public_access_block)", t)
+		}
+	}
+	if len(m.InventoryTypes) > 0 && m.Input != "" && m.Input != model.SubjectResource {
+		bad("custom.inventory_types applies to input: resource policies only, not %s", m.Input)
+	}
+	if v, ok := c["inventory_types"]; ok && v == nil {
+		bad("custom.inventory_types must be a list of resource types")
+	}
 	return m, problems
 }

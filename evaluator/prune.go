@@ -21,6 +21,8 @@ import (
 // to the constant set() is empty for every such input (no input-dependent
 // builtin call survives, so it cannot error either). When partial
 // evaluation fails or its result has another shape, nothing is pruned.
+// Policies declaring custom.inventory_types are never pruned (the data
+// partial evaluation sees holds an empty inventory).
 func (e *Evaluator) prunePlan(ctx context.Context, c *ast.Compiler, store storage.Store, kind model.SubjectKind, typ string, ps []*policy) []*policy {
 	if len(ps) == 0 || !perResourceType(kind) {
 		return ps
@@ -60,7 +62,9 @@ func (e *Evaluator) prunePlan(ctx context.Context, c *ast.Compiler, store storag
 	}
 	out := make([]*policy, 0, len(ps))
 	for i, p := range ps {
-		if empty[resultVar(i)] {
+		// A policy reading the inventory is proven empty only for the empty
+		// inventory partial evaluation sees, not for a cycle's: keep it.
+		if empty[resultVar(i)] && len(p.info.InventoryTypes) == 0 {
 			e.log.Debug("policy cannot deny this resource type under the current data; not evaluated", "policy_id", p.info.ID, "kind", kind, "resource_type", typ)
 			continue
 		}

@@ -307,6 +307,9 @@ func printCatalogue(w io.Writer, ps []evaluator.PolicyInfo, types func(evaluator
 		if len(p.Controls) > 0 {
 			fmt.Fprintf(&b, "Controls: %s\n\n", strings.Join(p.Controls, ", "))
 		}
+		if len(p.InventoryTypes) > 0 {
+			fmt.Fprintf(&b, "Inventory (other resources of the cycle it consults): `%s`\n\n", strings.Join(p.InventoryTypes, "`, `"))
+		}
 		if p.Remediation != "" {
 			fmt.Fprintf(&b, "Remediation: %s\n", strings.TrimSpace(p.Remediation))
 		}

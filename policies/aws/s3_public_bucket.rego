@@ -4,7 +4,10 @@
 #   An S3 bucket grants access to everyone (AllUsers) or to every AWS account
 #   (AuthenticatedUsers) through a canned ACL or an ACL grant, or its public
 #   access block (or the account-wide aws_s3_account_public_access_block)
-#   leaves one of the four protections off.
+#   leaves one of the four protections off. A bucket-level finding (ACL,
+#   grant, bucket public access block) is not reported when the same
+#   account's aws_s3_account_public_access_block, seen in the same cycle, has
+#   all four protections on: the account block overrides the bucket's.
 # custom:
 #   id: DW-AWS-S3-001
 #   severity: high
@@ -23,6 +26,8 @@
 #     - aws_s3_bucket_acl
 #     - aws_s3_bucket_public_access_block
 #     - aws_s3_account_public_access_block
+#   inventory_types:
+#     - aws_s3_account_public_access_block
 package driftwarden.aws.s3_public_bucket
 
 import data.driftwarden.lib
@@ -36,14 +41,35 @@ public_groups := {
 
 block_flags := ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]
 
-# Canned ACL on the bucket itself (AWS provider < 4).
+# Bucket-level findings are reported unless the account-wide block has all
+# four protections on (then no ACL or policy can make a bucket public).
 deny contains msg if {
+	some msg in bucket_findings
+	not account_blocked
+}
+
+# account_blocked: an aws_s3_account_public_access_block of the resource's
+# account (its account, or its account_id attribute) in this cycle's
+# inventory has all four flags true.
+account_blocked if {
+	account := input.resource.account
+	is_string(account)
+	account != ""
+	some block in lib.inventory("aws_s3_account_public_access_block")
+	account in {block.account, object.get(block.attributes, "account_id", "")}
+	every flag in block_flags {
+		block.attributes[flag] == true
+	}
+}
+
+# Canned ACL on the bucket itself (AWS provider < 4).
+bucket_findings contains msg if {
 	input.resource.type == "aws_s3_bucket"
 	some msg in public_acl_messages
 }
 
 # Canned ACL on aws_s3_bucket_acl (AWS provider >= 4).
-deny contains msg if {
+bucket_findings contains msg if {
 	input.resource.type == "aws_s3_bucket_acl"
 	some msg in public_acl_messages
 }
@@ -55,7 +81,7 @@ public_acl_messages contains msg if {
 }
 
 # Legacy inline grant blocks on aws_s3_bucket.
-deny contains msg if {
+bucket_findings contains msg if {
 	input.resource.type == "aws_s3_bucket"
 	some grant in input.resource.attributes.grant
 	grant.uri in public_groups
@@ -63,7 +89,7 @@ deny contains msg if {
 }
 
 # access_control_policy grants on aws_s3_bucket_acl.
-deny contains msg if {
+bucket_findings contains msg if {
 	input.resource.type == "aws_s3_bucket_acl"
 	some policy in input.resource.attributes.access_control_policy
 	some grant in policy.grant
@@ -72,7 +98,7 @@ deny contains msg if {
 	msg := sprintf("%s grants %v to %s", [lib.name, object.get(grant, "permission", "access"), grantee.uri])
 }
 
-deny contains msg if {
+bucket_findings contains msg if {
 	input.resource.type == "aws_s3_bucket_public_access_block"
 	some msg in block_messages
 }

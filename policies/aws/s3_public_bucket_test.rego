@@ -98,3 +98,74 @@ test_account_block_flag_off_denied if {
 		"ignore_public_acls": false, "restrict_public_buckets": false,
 	})
 }
+
+# The account-wide block, as the cycle's inventory lists it.
+inventory_block(account, flags) := {"aws_s3_account_public_access_block": [{
+	"id": sprintf("%s/s3-account-block", [account]), "type": "aws_s3_account_public_access_block",
+	"account": account, "region": "", "address": "aws_s3_account_public_access_block.this", "stack": "org",
+	"attributes": object.union({"account_id": account}, flags),
+}]}
+
+all_on := {"block_public_acls": true, "block_public_policy": true, "ignore_public_acls": true, "restrict_public_buckets": true}
+
+public_bucket_in(account) := {"kind": "resource", "resource": {
+	"id": "arn:aws:s3:::logs", "type": "aws_s3_bucket", "address": "aws_s3_bucket.logs",
+	"account": account, "attributes": {"acl": "public-read"},
+}}
+
+test_account_block_all_on_suppresses_bucket_finding if {
+	count(policy.deny) == 0 with input as public_bucket_in("111122223333")
+		with data.driftwarden.inventory as inventory_block("111122223333", all_on)
+}
+
+test_account_block_matched_by_account_id_attribute if {
+	inv := {"aws_s3_account_public_access_block": [{
+		"id": "x", "type": "aws_s3_account_public_access_block", "account": "",
+		"attributes": object.union(all_on, {"account_id": "111122223333"}),
+	}]}
+	count(policy.deny) == 0 with input as public_bucket_in("111122223333")
+		with data.driftwarden.inventory as inv
+}
+
+test_account_block_suppresses_bucket_acl_and_bucket_block if {
+	count(policy.deny) == 0 with input as {"kind": "resource", "resource": {
+		"id": "logs", "type": "aws_s3_bucket_public_access_block", "account": "111122223333",
+		"attributes": {"block_public_acls": false, "block_public_policy": false, "ignore_public_acls": true, "restrict_public_buckets": true},
+	}}
+		with data.driftwarden.inventory as inventory_block("111122223333", all_on)
+	count(policy.deny) == 0 with input as {"kind": "resource", "resource": {
+		"id": "logs,public-read", "type": "aws_s3_bucket_acl", "account": "111122223333",
+		"attributes": {"acl": "public-read"},
+	}}
+		with data.driftwarden.inventory as inventory_block("111122223333", all_on)
+}
+
+test_account_block_with_a_flag_off_does_not_suppress if {
+	count(policy.deny) == 1 with input as public_bucket_in("111122223333")
+		with data.driftwarden.inventory as inventory_block("111122223333", object.union(all_on, {"restrict_public_buckets": false}))
+}
+
+test_account_block_of_another_account_does_not_suppress if {
+	count(policy.deny) == 1 with input as public_bucket_in("111122223333")
+		with data.driftwarden.inventory as inventory_block("444455556666", all_on)
+}
+
+test_bucket_without_account_not_suppressed if {
+	count(policy.deny) == 1 with input as public_bucket_in("")
+		with data.driftwarden.inventory as inventory_block("", all_on)
+}
+
+test_empty_inventory_does_not_suppress if {
+	count(policy.deny) == 1 with input as public_bucket_in("111122223333")
+		with data.driftwarden.inventory as {}
+	count(policy.deny) == 1 with input as public_bucket_in("111122223333")
+}
+
+test_account_block_never_suppresses_its_own_finding if {
+	count(policy.deny) == 1 with input as {"kind": "resource", "resource": {
+		"id": "111122223333", "type": "aws_s3_account_public_access_block", "account": "111122223333",
+		"address": "aws_s3_account_public_access_block.this",
+		"attributes": object.union(all_on, {"ignore_public_acls": false}),
+	}}
+		with data.driftwarden.inventory as inventory_block("111122223333", all_on)
+}

@@ -4,7 +4,10 @@
 #   A bucket IAM member, binding or policy, or a bucket or object ACL (or a
 #   canned publicRead/publicReadWrite/authenticatedRead ACL), grants access
 #   to allUsers (anyone on the internet) or allAuthenticatedUsers (anyone
-#   with a Google account).
+#   with a Google account). An IAM grant (member, binding or policy) is not
+#   reported when the bucket it names, seen in the same cycle as a
+#   google_storage_bucket, has public_access_prevention = "enforced", which
+#   makes such grants ineffective.
 # custom:
 #   id: DW-GCP-GCS-001
 #   severity: high
@@ -28,27 +31,29 @@
 #     - google_storage_default_object_acl
 #     - google_storage_object_access_control
 #     - google_storage_object_acl
+#   inventory_types:
+#     - google_storage_bucket
 package driftwarden.gcp.gcs_public_bucket
 
 import data.driftwarden.lib
 
 public_members := {"allUsers", "allAuthenticatedUsers"}
 
-deny contains msg if {
+iam_findings contains msg if {
 	input.resource.type == "google_storage_bucket_iam_member"
 	member := input.resource.attributes.member
 	member in public_members
 	msg := sprintf("%s grants %s to %s%s", [lib.name, input.resource.attributes.role, member, on_bucket])
 }
 
-deny contains msg if {
+iam_findings contains msg if {
 	input.resource.type == "google_storage_bucket_iam_binding"
 	some member in input.resource.attributes.members
 	member in public_members
 	msg := sprintf("%s grants %s to %s%s", [lib.name, input.resource.attributes.role, member, on_bucket])
 }
 
-deny contains msg if {
+iam_findings contains msg if {
 	input.resource.type == "google_storage_bucket_iam_policy"
 	doc := input.resource.attributes.policy_data
 	is_string(doc)
@@ -57,6 +62,25 @@ deny contains msg if {
 	some member in binding.members
 	member in public_members
 	msg := sprintf("%s grants %s to %s%s", [lib.name, binding.role, member, on_bucket])
+}
+
+# An IAM grant is reported unless its bucket enforces public access
+# prevention.
+deny contains msg if {
+	some msg in iam_findings
+	not public_access_prevented
+}
+
+# public_access_prevented: the google_storage_bucket named by the resource's
+# bucket attribute ("name" or "b/name") is in this cycle's inventory with
+# public_access_prevention = "enforced".
+public_access_prevented if {
+	is_string(bucket)
+	name := trim_prefix(bucket, "b/")
+	name != ""
+	some b in lib.inventory("google_storage_bucket")
+	object.get(b.attributes, "name", "") == name
+	object.get(b.attributes, "public_access_prevention", "") == "enforced"
 }
 
 # ACL resources name one entity (entity, role) or a list of "ROLE:entity"

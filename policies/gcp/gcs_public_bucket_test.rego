@@ -80,3 +80,48 @@ test_inventory_member_without_bucket_attribute if {
 		"attributes": {"role": "roles/storage.objectViewer", "member": "allUsers"},
 	}}
 }
+
+bucket_inventory(name, pap) := {"google_storage_bucket": [{
+	"id": sprintf("//storage.googleapis.com/%s", [name]), "type": "google_storage_bucket",
+	"account": "proj-1", "region": "us", "address": "", "stack": "",
+	"attributes": {"name": name, "public_access_prevention": pap},
+}]}
+
+public_member := res("google_storage_bucket_iam_member", {"role": "roles/storage.objectViewer", "member": "allUsers"})
+
+test_enforced_public_access_prevention_suppresses_iam_grant if {
+	count(policy.deny) == 0 with input as public_member
+		with data.driftwarden.inventory as bucket_inventory("data", "enforced")
+	count(policy.deny) == 0 with input as res("google_storage_bucket_iam_binding", {"role": "roles/storage.objectViewer", "members": ["allAuthenticatedUsers"]})
+		with data.driftwarden.inventory as bucket_inventory("data", "enforced")
+	count(policy.deny) == 0 with input as res("google_storage_bucket_iam_policy", {"policy_data": json.marshal({"bindings": [{"role": "roles/storage.objectViewer", "members": ["allUsers"]}]})})
+		with data.driftwarden.inventory as bucket_inventory("data", "enforced")
+}
+
+test_plain_bucket_name_matches if {
+	count(policy.deny) == 0 with input as res("google_storage_bucket_iam_member", {"bucket": "data", "role": "roles/storage.objectViewer", "member": "allUsers"})
+		with data.driftwarden.inventory as bucket_inventory("data", "enforced")
+}
+
+test_inherited_public_access_prevention_does_not_suppress if {
+	count(policy.deny) == 1 with input as public_member
+		with data.driftwarden.inventory as bucket_inventory("data", "inherited")
+}
+
+test_other_bucket_enforced_does_not_suppress if {
+	count(policy.deny) == 1 with input as public_member
+		with data.driftwarden.inventory as bucket_inventory("other", "enforced")
+}
+
+test_no_inventory_does_not_suppress if {
+	count(policy.deny) == 1 with input as public_member
+	count(policy.deny) == 1 with input as public_member with data.driftwarden.inventory as {}
+}
+
+test_enforced_prevention_leaves_acl_findings if {
+	count(policy.deny) == 1 with input as {"kind": "resource", "resource": {
+		"id": "data/allUsers", "type": "google_storage_bucket_access_control",
+		"attributes": {"bucket": "data", "entity": "allUsers", "role": "READER"},
+	}}
+		with data.driftwarden.inventory as bucket_inventory("data", "enforced")
+}

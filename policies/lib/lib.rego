@@ -22,3 +22,12 @@ label(address, id) := address if {
 	is_string(address)
 	address != ""
 } else := id
+
+# inventory(typ) lists the cycle's resources of type typ, each
+# {id, type, account, region, address, stack, attributes}: only types the
+# policy declares in custom.inventory_types are supplied; [] when there are
+# none (or when evaluated without an inventory). Tests supply one with
+# `with data.driftwarden.inventory as {"aws_s3_account_public_access_block": [...]}`.
+inventory(typ) := items if {
+	items := data.driftwarden.inventory[typ]
+} else := []

@@ -14,3 +14,12 @@ test_name_falls_back_to_id if {
 test_name_of_drifted_resource if {
 	lib.name == "aws_iam_role.ci" with input as {"drift": {"resource": {"address": "aws_iam_role.ci", "id": "x"}}}
 }
+
+test_inventory_lists_the_type if {
+	lib.inventory("aws_s3_bucket") == [{"id": "a"}] with data.driftwarden.inventory as {"aws_s3_bucket": [{"id": "a"}]}
+}
+
+test_inventory_empty_without_the_type if {
+	lib.inventory("aws_s3_bucket") == [] with data.driftwarden.inventory as {"google_storage_bucket": []}
+	lib.inventory("aws_s3_bucket") == []
+}
