@@ -4,10 +4,10 @@
 #   A bucket IAM member, binding or policy, or a bucket or object ACL (or a
 #   canned publicRead/publicReadWrite/authenticatedRead ACL), grants access
 #   to allUsers (anyone on the internet) or allAuthenticatedUsers (anyone
-#   with a Google account). An IAM grant (member, binding or policy) is not
-#   reported when the bucket it names, seen in the same cycle as a
-#   google_storage_bucket, has public_access_prevention = "enforced", which
-#   makes such grants ineffective.
+#   with a Google account). A grant or ACL is not reported when the bucket it
+#   names, seen in the same cycle as a google_storage_bucket, has
+#   public_access_prevention = "enforced", which keeps the bucket's data
+#   from being made public through IAM policies or ACLs.
 # custom:
 #   id: DW-GCP-GCS-001
 #   severity: high
@@ -64,10 +64,15 @@ iam_findings contains msg if {
 	msg := sprintf("%s grants %s to %s%s", [lib.name, binding.role, member, on_bucket])
 }
 
-# An IAM grant is reported unless its bucket enforces public access
+# A grant or ACL is reported unless its bucket enforces public access
 # prevention.
 deny contains msg if {
 	some msg in iam_findings
+	not public_access_prevented
+}
+
+deny contains msg if {
+	some msg in acl_findings
 	not public_access_prevented
 }
 
@@ -95,14 +100,14 @@ acl_types := {"google_storage_bucket_acl", "google_storage_default_object_acl", 
 
 public_canned_acls := {"publicRead", "publicReadWrite", "authenticatedRead"}
 
-deny contains msg if {
+acl_findings contains msg if {
 	input.resource.type in entity_types
 	entity := input.resource.attributes.entity
 	entity in public_members
 	msg := sprintf("%s grants %s to %s%s", [lib.name, object.get(input.resource.attributes, "role", ""), entity, on_bucket])
 }
 
-deny contains msg if {
+acl_findings contains msg if {
 	input.resource.type in acl_types
 	some entry in input.resource.attributes.role_entity
 	is_string(entry)
@@ -112,7 +117,7 @@ deny contains msg if {
 	msg := sprintf("%s grants %s to %s%s", [lib.name, parts[0], parts[1], on_bucket])
 }
 
-deny contains msg if {
+acl_findings contains msg if {
 	input.resource.type in acl_types
 	some key in ["predefined_acl", "default_acl"]
 	acl := object.get(input.resource.attributes, key, "")

@@ -118,10 +118,15 @@ test_no_inventory_does_not_suppress if {
 	count(policy.deny) == 1 with input as public_member with data.driftwarden.inventory as {}
 }
 
-test_enforced_prevention_leaves_acl_findings if {
-	count(policy.deny) == 1 with input as {"kind": "resource", "resource": {
-		"id": "data/allUsers", "type": "google_storage_bucket_access_control",
-		"attributes": {"bucket": "data", "entity": "allUsers", "role": "READER"},
-	}}
+public_acl := {"kind": "resource", "resource": {
+	"id": "data/allUsers", "type": "google_storage_bucket_access_control",
+	"attributes": {"bucket": "data", "entity": "allUsers", "role": "READER"},
+}}
+
+test_enforced_prevention_suppresses_acl_findings if {
+	count(policy.deny) == 0 with input as public_acl
 		with data.driftwarden.inventory as bucket_inventory("data", "enforced")
+	count(policy.deny) == 1 with input as public_acl
+		with data.driftwarden.inventory as bucket_inventory("data", "inherited")
+	count(policy.deny) == 1 with input as public_acl
 }
