@@ -108,8 +108,19 @@ func (c Coverage) Covers(typ, account, region string) bool {
 	if len(c.Regions) > 0 && region != "" && !c.Regions[region] {
 		return false
 	}
-	if c.Except[AccountRegion{account, region}] {
-		return false
+	if len(c.Except) > 0 {
+		if c.Except[AccountRegion{account, region}] {
+			return false
+		}
+		// A resource that does not say its account (an S3 bucket's ARN)
+		// or region may lie in any excepted pair that matches the rest.
+		if account == "" || region == "" {
+			for p := range c.Except {
+				if (account == "" || p.Account == account) && (region == "" || p.Region == region) {
+					return false
+				}
+			}
+		}
 	}
 	return true
 }

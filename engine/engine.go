@@ -44,28 +44,16 @@ type InventoryEvaluator interface {
 	EvaluateResourcesWithInventory(ctx context.Context, rs, inventory []model.Resource) ([]model.Violation, []error)
 }
 
-// evaluateResources evaluates the view's resources, with the view's
-// resources of the declared inventory types as the inventory when ev
-// supports one and some policy declares types.
-func evaluateResources(ctx context.Context, ev Evaluator, rs []model.Resource) ([]model.Violation, []error) {
+// evaluateResources evaluates the view's resources rs, with pool (every
+// resource known this cycle) as the inventory when ev supports one and some
+// policy declares types: the evaluator keeps the types its own policy set
+// declares, so a reload between the two calls cannot leave one out.
+func evaluateResources(ctx context.Context, ev Evaluator, rs, pool []model.Resource) ([]model.Violation, []error) {
 	ie, ok := ev.(InventoryEvaluator)
-	if !ok {
+	if !ok || len(ie.InventoryTypes()) == 0 {
 		return ev.EvaluateResources(ctx, rs)
 	}
-	types := map[string]bool{}
-	for _, t := range ie.InventoryTypes() {
-		types[t] = true
-	}
-	if len(types) == 0 {
-		return ev.EvaluateResources(ctx, rs)
-	}
-	var inventory []model.Resource
-	for _, r := range rs {
-		if types[r.Type] {
-			inventory = append(inventory, r)
-		}
-	}
-	return ie.EvaluateResourcesWithInventory(ctx, rs, inventory)
+	return ie.EvaluateResourcesWithInventory(ctx, rs, pool)
 }
 
 // CompareFunc compares applied stacks with live inventories (drift.Compare
@@ -320,7 +308,14 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 	events = attributedEvents(events, drifts)
 	var violations []model.Violation
 	if e.Evaluator != nil {
-		vs, errs := evaluateResources(ctx, e.Evaluator, view.resources)
+		// The inventory is context, not judged: it holds the live
+		// resources no loaded state matches even when a state failed (an
+		// account-level public access block set outside Terraform).
+		pool := view.resources
+		if !statesComplete {
+			pool = liveView(stacks, invs, true).resources
+		}
+		vs, errs := evaluateResources(ctx, e.Evaluator, view.resources, pool)
 		violations = append(violations, vs...)
 		ds, derrs := e.Evaluator.EvaluateDrifts(ctx, drifts)
 		violations = append(violations, ds...)

@@ -151,6 +151,14 @@ func liveView(stacks []collectors.Stack, invs []collectors.Inventory, withUnmatc
 // a full observation replaces the attributes, a partial one replaces the
 // attributes it observed.
 func overlay(applied model.Resource, lr collectors.LiveResource, source string) model.Resource {
+	// What the state leaves unsaid of where the resource lives (an S3
+	// bucket's ARN names no account) the live source knows.
+	if applied.Account == "" {
+		applied.Account = lr.Account
+	}
+	if applied.Region == "" {
+		applied.Region = lr.Region
+	}
 	if len(lr.Attributes) == 0 {
 		return applied
 	}
