@@ -651,8 +651,9 @@ var errBadGzip = errors.New("bad gzip stream")
 // successor (holding its signature) has not been delivered yet.
 var errNoSignatureYet = errors.New("digest signature not available yet")
 
-// errChainEnded: the next digest of a local copy does not link back to the
-// digest at hand, which ended its chain (logging was stopped and started).
+// errChainEnded: the next digest of a local copy is a starting digest (no
+// previous fields): the digest at hand ended its chain (logging was stopped
+// and started).
 var errChainEnded = errors.New("digest ended its chain")
 
 // signatureFromNext finds the next digest of key's chain in a local copy
@@ -691,7 +692,13 @@ func (v *validation) signatureFromNext(ctx context.Context, key string) (sig str
 				return "", true, nil
 			}
 			if deref(next.PreviousDigestS3Object) != key {
-				return "", false, errChainEnded
+				if next.PreviousDigestS3Object == nil && next.PreviousDigestSignature == nil {
+					// A starting digest: key ended its chain.
+					return "", false, errChainEnded
+				}
+				// It names another digest (one deleted in between is
+				// reported as missing): key's signature is unknown.
+				return "", true, nil
 			}
 			return deref(next.PreviousDigestSignature), true, nil
 		}
