@@ -66,25 +66,28 @@ func (p *Planner) alertPayload(team, channel string, ts []store.Transition) Payl
 	for _, it := range items[:limit] {
 		t := it.t
 		item, ctx := itemText(t)+alsoText(it.also), contextText(t.Finding)
-		n := utf8.RuneCountInString(item) + utf8.RuneCountInString(ctx) + 400 // buttons, ids
-		if shown > 0 && used+n > messageBudget {
-			break // the rest is counted in "and N more"
+		n := utf8.RuneCountInString(item) + utf8.RuneCountInString(ctx) + 400*(1+len(it.also)) // buttons, ids
+		var itemBlocks []slack.Block
+		itemBlocks = append(itemBlocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn(item, MaxSectionText), nil, nil))
+		if ctx != "" {
+			itemBlocks = append(itemBlocks, slack.NewContextBlock("", mrkdwn(ctx, MaxSectionText)))
+		}
+		if acts := p.actions(t.Finding); acts != nil {
+			itemBlocks = append(itemBlocks, acts)
+		}
+		for _, a := range it.also { // each finding can be acknowledged or snoozed, under its own label
+			if acts := p.actions(a.Finding); acts != nil {
+				itemBlocks = append(itemBlocks, slack.NewContextBlock("", mrkdwn(escape(titleOf(a.Finding)), MaxSectionText)), acts)
+			}
+		}
+		// The item fits whole or waits for "and N more" (one block kept
+		// for that line).
+		if shown > 0 && (used+n > messageBudget || len(blocks)+len(itemBlocks) > MaxBlocks-1) {
+			break
 		}
 		used += n
 		shown++
-		blocks = append(blocks, slack.NewDividerBlock())
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(item, MaxSectionText), nil, nil))
-		if ctx != "" {
-			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(ctx, MaxSectionText)))
-		}
-		if acts := p.actions(t.Finding); acts != nil {
-			blocks = append(blocks, acts)
-		}
-		for _, a := range it.also { // each finding can be acknowledged or snoozed
-			if acts := p.actions(a.Finding); acts != nil {
-				blocks = append(blocks, acts)
-			}
-		}
+		blocks = append(blocks, itemBlocks...)
 		fallback = append(fallback, fmt.Sprintf("[%s] %s: %s", strings.ToUpper(string(t.Finding.Severity)), titleOf(t.Finding), resourceOf(t.Finding)))
 		for _, a := range it.also {
 			fallback = append(fallback, fmt.Sprintf("  also [%s] %s", strings.ToUpper(string(a.Finding.Severity)), titleOf(a.Finding)))

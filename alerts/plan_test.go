@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -144,4 +145,35 @@ func TestFoldedViolationKeepsSecretsOut(t *testing.T) {
 	require.Len(t, msgs, 1)
 	require.Contains(t, string(msgs[0].Payload), "DW-EVT-009")
 	require.NotContains(t, string(msgs[0].Payload), "hunter2-planted")
+}
+
+// Items with folded violations and buttons stay within Slack's 50 blocks:
+// whole items only, and the rest counted in "and N more".
+func TestFoldedItemsStayWithinTheBlockLimit(t *testing.T) {
+	var ts []store.Transition
+	for i := range 12 {
+		ev := model.Event{ID: fmt.Sprintf("ev-%d", i)}
+		ts = append(ts, store.Transition{Change: store.ChangeOpened, Finding: model.Finding{Fingerprint: fmt.Sprintf("oob-%d", i), Team: "web",
+			Severity: model.SeverityHigh, Kind: model.FindingOutOfBandChange, Title: "Change made outside the deploy pipeline",
+			ResourceID: fmt.Sprintf("sg-%d", i), Evidence: model.Evidence{Events: []model.Event{ev}}}})
+		for j := range 3 {
+			ts = append(ts, store.Transition{Change: store.ChangeOpened, Finding: model.Finding{Fingerprint: fmt.Sprintf("v-%d-%d", i, j), Team: "web",
+				Severity: model.SeverityMedium, Kind: model.FindingViolation, PolicyID: fmt.Sprintf("DW-EVT-00%d", j+1), Title: "Event policy",
+				ResourceID: fmt.Sprintf("sg-%d", i), Evidence: model.Evidence{Events: []model.Event{ev}}}})
+		}
+	}
+	msgs, err := (&Planner{DefaultChannel: "#c", Interactive: true}).Plan(store.PlanInput{Transitions: ts})
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	var pl Payload
+	require.NoError(t, json.Unmarshal(msgs[0].Payload, &pl))
+	require.LessOrEqual(t, len(pl.Blocks.BlockSet), MaxBlocks)
+	shown := 0
+	for _, b := range pl.Blocks.BlockSet {
+		if b.BlockType() == "divider" {
+			shown++
+		}
+	}
+	require.Less(t, shown, 12)
+	require.Contains(t, string(msgs[0].Payload), fmt.Sprintf("and %d more findings", 48-4*shown))
 }
