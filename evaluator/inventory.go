@@ -101,30 +101,45 @@ func inventoryItem(r *model.Resource) (*ast.Term, error) {
 }
 
 var (
-	driftwardenKey = ast.StringTerm("driftwarden")
-	inventoryKey   = ast.StringTerm("inventory")
+	driftwardenKey   = ast.StringTerm("driftwarden")
+	inventoryKey     = ast.StringTerm("inventory")
+	inventoryByIDKey = ast.StringTerm("inventory_by_id")
+	idKey            = ast.StringTerm("id")
 )
 
 // withInventory returns data with data.driftwarden.inventory set to one
-// list per declared type (byType's, or empty). data is not modified: the
+// list per declared type (byType's, or empty), and
+// data.driftwarden.inventory_by_id to the same entries by type and id. data is not modified: the
 // objects along the path are copied, the rest is shared (the store only
 // reads it).
 func withInventory(data ast.Object, types map[string]bool, byType map[string][]*ast.Term) ast.Object {
-	inv := ast.NewObject()
+	inv, byID := ast.NewObject(), ast.NewObject()
 	for _, t := range slices.Sorted(maps.Keys(types)) {
 		inv.Insert(ast.StringTerm(t), ast.ArrayTerm(byType[t]...))
+		// The same entries by id, for lookups that would otherwise scan
+		// the list once per resource evaluated.
+		ids := ast.NewObject()
+		for _, e := range byType[t] {
+			if o, ok := e.Value.(ast.Object); ok {
+				if id := o.Get(idKey); id != nil {
+					ids.Insert(id, e)
+				}
+			}
+		}
+		byID.Insert(ast.StringTerm(t), ast.NewTerm(ids))
 	}
 	dw := ast.NewObject()
 	if old := data.Get(driftwardenKey); old != nil {
 		if o, ok := old.Value.(ast.Object); ok {
 			o.Foreach(func(k, v *ast.Term) {
-				if !k.Equal(inventoryKey) {
+				if !k.Equal(inventoryKey) && !k.Equal(inventoryByIDKey) {
 					dw.Insert(k, v)
 				}
 			})
 		}
 	}
 	dw.Insert(inventoryKey, ast.NewTerm(inv))
+	dw.Insert(inventoryByIDKey, ast.NewTerm(byID))
 	out := ast.NewObject()
 	data.Foreach(func(k, v *ast.Term) {
 		if !k.Equal(driftwardenKey) {

@@ -216,3 +216,27 @@ func TestBuiltinS3AccountBlockFromInventory(t *testing.T) {
 	require.Empty(t, errs)
 	require.Empty(t, byPolicy(vs)["DW-AWS-S3-001"])
 }
+
+// The GCS policy finds the bucket by its canonical id in
+// data.driftwarden.inventory_by_id (a lookup, not a scan per grant).
+func TestBuiltinGCSPublicAccessPreventionFromInventory(t *testing.T) {
+	ev := newEval(t, Options{Builtin: true})
+	grant := res("google_storage_bucket_iam_member", "data-viewers",
+		map[string]any{"bucket": "b/data", "role": "roles/storage.objectViewer", "member": "allUsers"}, owned)
+	bucket := func(name, pap string) model.Resource {
+		r := res("google_storage_bucket", name, map[string]any{"name": name, "public_access_prevention": pap}, owned)
+		r.ID = "//storage.googleapis.com/" + name // the canonical id (CAI name)
+		return r
+	}
+	ctx := context.Background()
+	var others []model.Resource
+	for i := range 500 {
+		others = append(others, bucket(fmt.Sprintf("other-%d", i), "enforced"))
+	}
+	vs, errs := ev.EvaluateResourcesWithInventory(ctx, []model.Resource{grant}, append(others, bucket("data", "inherited")))
+	require.Empty(t, errs)
+	require.Len(t, byPolicy(vs)["DW-GCP-GCS-001"], 1)
+	vs, errs = ev.EvaluateResourcesWithInventory(ctx, []model.Resource{grant}, append(others, bucket("data", "enforced")))
+	require.Empty(t, errs)
+	require.Empty(t, byPolicy(vs)["DW-GCP-GCS-001"])
+}

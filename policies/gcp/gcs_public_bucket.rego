@@ -83,8 +83,8 @@ public_access_prevented if {
 	is_string(bucket)
 	name := trim_prefix(bucket, "b/")
 	name != ""
-	some b in lib.inventory("google_storage_bucket")
-	object.get(b.attributes, "name", "") == name
+	# A bucket's canonical id is its CAI name (identity's GCP table).
+	b := lib.inventory_item("google_storage_bucket", concat("", ["//storage.googleapis.com/", name]))
 	object.get(b.attributes, "public_access_prevention", "") == "enforced"
 }
 

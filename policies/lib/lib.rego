@@ -31,3 +31,15 @@ label(address, id) := address if {
 inventory(typ) := items if {
 	items := data.driftwarden.inventory[typ]
 } else := []
+
+# inventory_item(typ, id) is the inventory entry of type typ with that
+# canonical id (undefined when there is none): a lookup, where scanning
+# inventory(typ) would cost a pass per resource evaluated. Inventories
+# supplied in tests as lists only are searched.
+inventory_item(typ, id) := item if {
+	item := data.driftwarden.inventory_by_id[typ][id]
+} else := item if {
+	not data.driftwarden.inventory_by_id[typ]
+	some item in inventory(typ)
+	item.id == id
+}

@@ -23,3 +23,14 @@ test_inventory_empty_without_the_type if {
 	lib.inventory("aws_s3_bucket") == [] with data.driftwarden.inventory as {"google_storage_bucket": []}
 	lib.inventory("aws_s3_bucket") == []
 }
+
+test_inventory_item_by_id if {
+	lib.inventory_item("aws_s3_bucket", "b") == {"id": "b", "n": 2} with data.driftwarden.inventory_by_id as {"aws_s3_bucket": {"a": {"id": "a", "n": 1}, "b": {"id": "b", "n": 2}}}
+	not lib.inventory_item("aws_s3_bucket", "c") with data.driftwarden.inventory_by_id as {"aws_s3_bucket": {"a": {"id": "a"}}}
+}
+
+test_inventory_item_from_a_list if {
+	lib.inventory_item("aws_s3_bucket", "b") == {"id": "b"} with data.driftwarden.inventory as {"aws_s3_bucket": [{"id": "a"}, {"id": "b"}]}
+	not lib.inventory_item("aws_s3_bucket", "c") with data.driftwarden.inventory as {"aws_s3_bucket": [{"id": "a"}]}
+	not lib.inventory_item("aws_s3_bucket", "a")
+}
