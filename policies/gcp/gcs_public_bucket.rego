@@ -83,6 +83,7 @@ public_access_prevented if {
 	is_string(bucket)
 	name := trim_prefix(bucket, "b/")
 	name != ""
+
 	# A bucket's canonical id is its CAI name (identity's GCP table).
 	b := lib.inventory_item("google_storage_bucket", concat("", ["//storage.googleapis.com/", name]))
 	object.get(b.attributes, "public_access_prevention", "") == "enforced"
