@@ -113,10 +113,11 @@ func (c Coverage) Covers(typ, account, region string) bool {
 			return false
 		}
 		// A resource that does not say its account (an S3 bucket's ARN)
-		// or region may lie in any excepted pair that matches the rest.
-		if account == "" || region == "" {
+		// may lie in any excepted pair of its region. (One without a
+		// region is global: an inventory says how it covers those.)
+		if account == "" {
 			for p := range c.Except {
-				if (account == "" || p.Account == account) && (region == "" || p.Region == region) {
+				if region == "" || p.Region == region {
 					return false
 				}
 			}

@@ -18,7 +18,7 @@ func TestCoversExcept(t *testing.T) {
 		{"A", "eu-west-1", false},
 		{"", "eu-west-1", false}, // a bucket whose ARN names no account may be A's
 		{"", "us-east-1", true},
-		{"A", "", false}, // a global resource of A
+		{"A", "", true}, // a global resource of A: the inventory decides (Config's global types)
 		{"B", "", true},
 		{"", "", false},
 		{"C", "us-east-1", false}, // not an inventoried account
