@@ -77,6 +77,11 @@ func (p *Planner) alertPayload(team, channel string, ts []store.Transition) Payl
 		}
 		for _, a := range it.also { // each finding can be acknowledged or snoozed, under its own label
 			if acts := p.actions(a.Finding); acts != nil {
+				if len(blocks)+len(itemBlocks)+2 > MaxBlocks-1 {
+					// Too many for one message: the rest are listed in
+					// the item's text, and acted on from the findings list.
+					break
+				}
 				itemBlocks = append(itemBlocks, slack.NewContextBlock("", mrkdwn(escape(titleOf(a.Finding)), MaxSectionText)), acts)
 			}
 		}

@@ -177,3 +177,21 @@ func TestFoldedItemsStayWithinTheBlockLimit(t *testing.T) {
 	require.Less(t, shown, 12)
 	require.Contains(t, string(msgs[0].Payload), fmt.Sprintf("and %d more findings", 48-4*shown))
 }
+
+// One change with more folded violations than buttons fit: the message
+// stays within 50 blocks (the buttons stop, the text still lists them).
+func TestOneItemWithManyFoldedViolations(t *testing.T) {
+	ev := model.Event{ID: "ev-1"}
+	ts := []store.Transition{{Change: store.ChangeOpened, Finding: model.Finding{Fingerprint: "oob", Team: "web", Severity: model.SeverityHigh,
+		Kind: model.FindingOutOfBandChange, Title: "Change made outside the deploy pipeline", Evidence: model.Evidence{Events: []model.Event{ev}}}}}
+	for i := range 30 {
+		ts = append(ts, store.Transition{Change: store.ChangeOpened, Finding: model.Finding{Fingerprint: fmt.Sprintf("v%d", i), Team: "web",
+			Severity: model.SeverityLow, Kind: model.FindingViolation, PolicyID: fmt.Sprintf("X-%d", i), Title: "p", Evidence: model.Evidence{Events: []model.Event{ev}}}})
+	}
+	msgs, err := (&Planner{DefaultChannel: "#c", Interactive: true}).Plan(store.PlanInput{Transitions: ts})
+	require.NoError(t, err)
+	var pl Payload
+	require.NoError(t, json.Unmarshal(msgs[0].Payload, &pl))
+	require.LessOrEqual(t, len(pl.Blocks.BlockSet), MaxBlocks)
+	require.Contains(t, pl.Text, "also [LOW] X-29")
+}

@@ -312,7 +312,7 @@ func (e *Engine) Run(ctx context.Context) (*Result, error) {
 		// resources no loaded state matches even when a state failed (an
 		// account-level public access block set outside Terraform).
 		pool := view.resources
-		if !statesComplete {
+		if ie, ok := e.Evaluator.(InventoryEvaluator); ok && !statesComplete && len(ie.InventoryTypes()) > 0 {
 			pool = liveView(stacks, invs, true).resources
 		}
 		vs, errs := evaluateResources(ctx, e.Evaluator, view.resources, pool)

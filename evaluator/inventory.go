@@ -105,6 +105,7 @@ var (
 	inventoryKey     = ast.StringTerm("inventory")
 	inventoryByIDKey = ast.StringTerm("inventory_by_id")
 	idKey            = ast.StringTerm("id")
+	emptyString      = ast.StringTerm("")
 )
 
 // withInventory returns data with data.driftwarden.inventory set to one
@@ -121,7 +122,9 @@ func withInventory(data ast.Object, types map[string]bool, byType map[string][]*
 		ids := ast.NewObject()
 		for _, e := range byType[t] {
 			if o, ok := e.Value.(ast.Object); ok {
-				if id := o.Get(idKey); id != nil {
+				// The first entry of an id wins; entries without one are in
+				// the list only.
+				if id := o.Get(idKey); id != nil && !id.Equal(emptyString) && ids.Get(id) == nil {
 					ids.Insert(id, e)
 				}
 			}

@@ -80,14 +80,26 @@ deny contains msg if {
 # bucket attribute ("name" or "b/name") is in this cycle's inventory with
 # public_access_prevention = "enforced".
 public_access_prevented if {
-	is_string(bucket)
-	name := trim_prefix(bucket, "b/")
+	name := bucket_name
 	name != ""
 
 	# A bucket's canonical id is its CAI name (identity's GCP table).
-	b := lib.inventory_item("google_storage_bucket", concat("", ["//storage.googleapis.com/", name]))
+	b := lib.inventory_item("google_storage_bucket", concat("", [storage_prefix, name]))
 	object.get(b.attributes, "public_access_prevention", "") == "enforced"
 }
+
+storage_prefix := "//storage.googleapis.com/"
+
+# bucket_name: from the bucket attribute ("name" or "b/name"), else from the
+# resource's id (an inventory IAM resource has no bucket attribute; its id
+# is //storage.googleapis.com/<name>/iamPolicy/...).
+bucket_name := trim_prefix(bucket, "b/") if {
+	is_string(bucket)
+	bucket != ""
+} else := name if {
+	startswith(input.resource.id, storage_prefix)
+	name := split(trim_prefix(input.resource.id, storage_prefix), "/")[0]
+} else := ""
 
 # ACL resources name one entity (entity, role) or a list of "ROLE:entity"
 # strings (role_entity); the entity is allUsers or allAuthenticatedUsers.

@@ -130,3 +130,13 @@ test_enforced_prevention_suppresses_acl_findings if {
 		with data.driftwarden.inventory as bucket_inventory("data", "inherited")
 	count(policy.deny) == 1 with input as public_acl
 }
+
+test_inventory_grant_without_bucket_attribute_uses_its_id if {
+	grant := {"kind": "resource", "resource": {
+		"id": "//storage.googleapis.com/data/iamPolicy/roles/storage.objectViewer/members/allUsers",
+		"type": "google_storage_bucket_iam_member",
+		"attributes": {"role": "roles/storage.objectViewer", "member": "allUsers"},
+	}}
+	count(policy.deny) == 0 with input as grant with data.driftwarden.inventory as bucket_inventory("data", "enforced")
+	count(policy.deny) == 1 with input as grant with data.driftwarden.inventory as bucket_inventory("data", "inherited")
+}
