@@ -132,6 +132,9 @@ func Lint(opts LintOptions) []LintProblem {
 		if !tested[m.Package] {
 			add("has no test: add a test_ rule in a _test.rego file (package %s_test)", m.Package)
 		}
+		if len(m.InventoryTypes) == 0 && readsInventory(src.modules[m.File]) {
+			add("reads the inventory (data.driftwarden.inventory, lib.inventory, lib.inventory_item) but declares no custom.inventory_types: it would be given none")
+		}
 	}
 	slices.SortStableFunc(out, func(a, b LintProblem) int {
 		if c := strings.Compare(a.File, b.File); c != 0 {
@@ -205,6 +208,25 @@ func testedPackages(tests map[string]*ast.Module) map[string]bool {
 }
 
 // metaLine is the line of a policy's METADATA block.
+// readsInventory reports whether a policy module refers to the inventory,
+// directly or through the lib helpers.
+func readsInventory(mod *ast.Module) bool {
+	if mod == nil {
+		return false
+	}
+	found := false
+	ast.WalkRefs(mod, func(r ast.Ref) bool {
+		switch s := r.String(); {
+		case strings.HasPrefix(s, "data.driftwarden.inventory"),
+			s == "lib.inventory", s == "lib.inventory_item",
+			s == "data.driftwarden.lib.inventory", s == "data.driftwarden.lib.inventory_item":
+			found = true
+		}
+		return found
+	})
+	return found
+}
+
 func metaLine(modules map[string]*ast.Module, m *policyMeta) int {
 	mod := modules[m.File]
 	if mod == nil {

@@ -219,3 +219,49 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 		require.NoError(t, os.WriteFile(p, []byte(text), 0o600))
 	}
 }
+
+// A policy that reads the inventory without declaring inventory_types
+// would silently see none: lint says so.
+func TestPolicyLintUndeclaredInventory(t *testing.T) {
+	const pol = `# METADATA
+# title: Bucket outside a blocked account
+# description: A bucket in an account without an account-level block.
+# custom:
+#   id: ACME-INV-001
+#   severity: low
+#   controls: ["SOC2:CC6.1"]
+#   remediation: Add the block.
+#   input: resource
+#   resource_types: [aws_s3_bucket]
+DECLARE
+package acme.inventory_reader
+
+import data.driftwarden.lib
+
+deny contains "no account block" if {
+	input.resource.type == "aws_s3_bucket"
+	count(lib.inventory("aws_s3_account_public_access_block")) == 0
+}
+`
+	const test = `package acme.inventory_reader_test
+
+import data.acme.inventory_reader
+
+test_reported if {
+	count(inventory_reader.deny) == 1 with input as {"resource": {"type": "aws_s3_bucket", "attributes": {}}}
+}
+`
+	for declared, wantCode := range map[bool]int{false: 1, true: 0} {
+		dir := t.TempDir()
+		decl := "#"
+		if declared {
+			decl = "#   inventory_types: [aws_s3_account_public_access_block]"
+		}
+		writeTree(t, dir, map[string]string{"reader.rego": strings.Replace(pol, "DECLARE", decl, 1), "reader_test.rego": test})
+		code, stdout, stderr := runCLI(t, "policy", "lint", dir)
+		require.Equal(t, wantCode, code, stdout+stderr)
+		if !declared {
+			require.Contains(t, stdout, "policy ACME-INV-001: reads the inventory")
+		}
+	}
+}
