@@ -32,7 +32,7 @@ package identity
 // ids do not change. The member is spelled as the google provider keys it
 // (GCPNormalizeIAMMember: value lower-cased except for case-sensitive
 // identifiers). An audit SetIamPolicy event names the parent and
-// parent+"/iamPolicy" (GCPEventResources), which is a prefix of every
+// parent+"/iamPolicy" (GCPAuditResources), which is a prefix of every
 // binding and member id of that parent; when the entry carries the
 // policy delta (serviceData.policyDelta.bindingDeltas and the like, see
 // gcpBindingDeltas), GCPAuditResources also names the binding and member
@@ -817,7 +817,7 @@ var gcpLabelVars = map[string]string{
 	"cluster_name": "cluster", "bucket_name": "name",
 }
 
-// GCPCanonicalFromAudit converts an audit protoPayload.resourceName of a
+// gcpCanonicalFromAudit converts an audit protoPayload.resourceName of a
 // service to the canonical id, using labels (LogEntry resource.labels) for
 // parts absent from the name. resourceName may be relative
 // ("projects/p/global/firewalls/fw") or a full resource name
@@ -825,12 +825,9 @@ var gcpLabelVars = map[string]string{
 // then names the service). It returns the matching row (nil when no row
 // matched: the id is then the generic "//<service>/<resourceName>", or the
 // full name as given).
-func GCPCanonicalFromAudit(service, resourceName string, labels map[string]string) (string, *GCPType) {
-	return gcpCanonicalFromAudit(service, resourceName, labels, nil)
-}
-
-// gcpCanonicalFromAudit is GCPCanonicalFromAudit reading, where the name
-// lacks a part (a service account's email), the protoPayload too.
+//
+// Where the name lacks a part (a service account's email) it reads the
+// protoPayload (payload, may be nil) too.
 func gcpCanonicalFromAudit(service, resourceName string, labels map[string]string, payload map[string]any) (string, *GCPType) {
 	name := resourceName
 	if !strings.HasPrefix(name, "//") {
@@ -1124,16 +1121,12 @@ func gcpResponseResource(r *GCPType, labels map[string]string, payload map[strin
 	return ""
 }
 
-// GCPEventResources returns the canonical ids an audit event touches: the
-// resource itself, plus its "/iamPolicy" id for IAM policy changes. It
-// returns the matched row and method where known. resourceName may be
-// relative or a full resource name ("//service.googleapis.com/...").
-func GCPEventResources(service, method, resourceName string, labels map[string]string) (ids []string, row *GCPType, m GCPMethod, known bool) {
-	return GCPAuditResources(service, method, resourceName, labels, nil)
-}
-
-// GCPAuditResources is GCPEventResources that also reads the entry's
-// protoPayload (payload, may be nil) where the resourceName alone does not
+// GCPAuditResources returns the canonical ids an audit event touches: the
+// resource itself, plus its "/iamPolicy" id (and, from a policy delta, the
+// bindings and members) for IAM policy changes, with the matched row and
+// method where known. resourceName may be relative or a full resource name
+// ("//service.googleapis.com/..."). It reads the entry's protoPayload
+// (payload, may be nil) where the resourceName alone does not
 // name the resource as Terraform and CAI do:
 //
 //   - a service account (or key) named by its unique id

@@ -207,9 +207,9 @@ func TestGCPAuditServiceAccountUniqueIDOnly(t *testing.T) {
 	require.Nil(t, row)
 	require.Equal(t, []string{"//iam.googleapis.com/projects/-/serviceAccounts/" + saUID}, ids)
 
-	// Without the payload (GCPEventResources) the labels still resolve it.
-	ids, _, _, _ = GCPEventResources("iam.googleapis.com", "google.iam.admin.v1.DeleteServiceAccount", "projects/-/serviceAccounts/"+saUID,
-		map[string]string{"email_id": saEmail, "project_id": "acme-prod", "unique_id": saUID})
+	// Without the payload the labels still resolve it.
+	ids, _, _, _ = GCPAuditResources("iam.googleapis.com", "google.iam.admin.v1.DeleteServiceAccount", "projects/-/serviceAccounts/"+saUID, map[string]string{"email_id": saEmail, "project_id": "acme-prod", "unique_id": saUID}, nil)
+
 	require.Equal(t, []string{saID}, ids)
 }
 
@@ -217,8 +217,8 @@ func TestGCPAuditFullResourceNames(t *testing.T) {
 	// Services that log full resource names give the same ids as relative
 	// names, with or without the service argument.
 	for _, svc := range []string{"compute.googleapis.com", ""} {
-		ids, row, m, known := GCPEventResources(svc, "v1.compute.firewalls.patch",
-			"//compute.googleapis.com/projects/p1/global/firewalls/allow-ssh", nil)
+		ids, row, m, known := GCPAuditResources(svc, "v1.compute.firewalls.patch", "//compute.googleapis.com/projects/p1/global/firewalls/allow-ssh", nil, nil)
+
 		require.Equal(t, []string{"//compute.googleapis.com/projects/p1/global/firewalls/allow-ssh"}, ids, "service %q", svc)
 		require.NotNil(t, row)
 		require.Equal(t, "google_compute_firewall", row.Terraform)
@@ -226,26 +226,26 @@ func TestGCPAuditFullResourceNames(t *testing.T) {
 		require.Equal(t, GCPUpdate, m.Op)
 	}
 	// A full name in the audit (zones) form maps to the CAI (locations) form.
-	ids, row, _, _ := GCPEventResources("container.googleapis.com", "google.container.v1.ClusterManager.UpdateCluster",
-		"//container.googleapis.com/projects/p1/zones/europe-west1-b/clusters/gke", nil)
+	ids, row, _, _ := GCPAuditResources("container.googleapis.com", "google.container.v1.ClusterManager.UpdateCluster", "//container.googleapis.com/projects/p1/zones/europe-west1-b/clusters/gke", nil, nil)
+
 	require.Equal(t, []string{"//container.googleapis.com/projects/p1/locations/europe-west1-b/clusters/gke"}, ids)
 	require.Equal(t, "google_container_cluster", row.Terraform)
 	// IAM policy change on a full name.
-	ids, _, m, _ := GCPEventResources("pubsub.googleapis.com", "google.iam.v1.IAMPolicy.SetIamPolicy", "//pubsub.googleapis.com/projects/p1/topics/orders", nil)
+	ids, _, m, _ := GCPAuditResources("pubsub.googleapis.com", "google.iam.v1.IAMPolicy.SetIamPolicy", "//pubsub.googleapis.com/projects/p1/topics/orders", nil, nil)
 	require.Equal(t, []string{"//pubsub.googleapis.com/projects/p1/topics/orders", "//pubsub.googleapis.com/projects/p1/topics/orders/iamPolicy"}, ids)
 	require.Equal(t, GCPSetIAM, m.Op)
 	// A service account full name by unique id, resolved from the labels.
-	ids, _, _, _ = GCPEventResources("iam.googleapis.com", "google.iam.admin.v1.DeleteServiceAccount",
-		"//iam.googleapis.com/projects/acme-prod/serviceAccounts/"+saUID, map[string]string{"email_id": saEmail, "unique_id": saUID})
+	ids, _, _, _ = GCPAuditResources("iam.googleapis.com", "google.iam.admin.v1.DeleteServiceAccount", "//iam.googleapis.com/projects/acme-prod/serviceAccounts/"+saUID, map[string]string{"email_id": saEmail, "unique_id": saUID}, nil)
+
 	require.Equal(t, []string{saID}, ids)
 	// Unknown full names are kept as they are, never doubled.
-	id, row := GCPCanonicalFromAudit("compute.googleapis.com", "//compute.googleapis.com/projects/p1/global/routes/r1", nil)
+	id, row := gcpCanonicalFromAudit("compute.googleapis.com", "//compute.googleapis.com/projects/p1/global/routes/r1", nil, nil)
 	require.Nil(t, row)
 	require.Equal(t, "//compute.googleapis.com/projects/p1/global/routes/r1", id)
-	id, _ = GCPCanonicalFromAudit("", "//bigtableadmin.googleapis.com/projects/p1/instances/i1", nil)
+	id, _ = gcpCanonicalFromAudit("", "//bigtableadmin.googleapis.com/projects/p1/instances/i1", nil, nil)
 	require.Equal(t, "//bigtableadmin.googleapis.com/projects/p1/instances/i1", id)
 	// A relative name with a leading "/" still works.
-	id, row = GCPCanonicalFromAudit("compute.googleapis.com", "/projects/p1/global/networks/vpc", nil)
+	id, row = gcpCanonicalFromAudit("compute.googleapis.com", "/projects/p1/global/networks/vpc", nil, nil)
 	require.Equal(t, "//compute.googleapis.com/projects/p1/global/networks/vpc", id)
 	require.NotNil(t, row)
 }

@@ -226,7 +226,7 @@ func TestGCPTableRows(t *testing.T) {
 			require.Equal(t, c.canonical, GCPCanonicalFromTerraform(row.Terraform, c.tf))
 
 			// Audit resourceName -> canonical, and the method is known.
-			ids, _, m, known := GCPEventResources(row.Service, c.method, c.audit, c.labels)
+			ids, _, m, known := GCPAuditResources(row.Service, c.method, c.audit, c.labels, nil)
 			require.True(t, known, "method %s", c.method)
 			require.Equal(t, c.op, m.Op)
 			require.NotEmpty(t, ids)
@@ -268,15 +268,15 @@ func TestGCPCanonicalFromTerraformAttributesOnly(t *testing.T) {
 
 func TestGCPCanonicalFromAuditFallbacks(t *testing.T) {
 	// Unknown resource of a known service: generic full name.
-	id, row := GCPCanonicalFromAudit("compute.googleapis.com", "projects/p/global/routes/r", nil)
+	id, row := gcpCanonicalFromAudit("compute.googleapis.com", "projects/p/global/routes/r", nil, nil)
 	require.Nil(t, row)
 	require.Equal(t, "//compute.googleapis.com/projects/p/global/routes/r", id)
 	// Missing project and no labels: no row matches, still a usable id.
-	id, row = GCPCanonicalFromAudit("dns.googleapis.com", "managedZones/z", nil)
+	id, row = gcpCanonicalFromAudit("dns.googleapis.com", "managedZones/z", nil, nil)
 	require.Nil(t, row)
 	require.Equal(t, "//dns.googleapis.com/managedZones/z", id)
 	// Empty name.
-	id, _ = GCPCanonicalFromAudit("compute.googleapis.com", "", nil)
+	id, _ = gcpCanonicalFromAudit("compute.googleapis.com", "", nil, nil)
 	require.Empty(t, id)
 }
 
