@@ -160,15 +160,7 @@ func benchEvents(b *testing.B, perFile func(f []byte)) {
 
 // BenchmarkDecompressOnly is the baseline: klauspost gzip to io.Discard.
 func BenchmarkDecompressOnly(b *testing.B) {
-	benchEvents(b, func(f []byte) {
-		zr, err := gzip.NewReader(bytes.NewReader(f))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.Copy(io.Discard, zr); err != nil {
-			b.Fatal(err)
-		}
-	})
+	benchEvents(b, func(f []byte) { decompressFile(b, f) })
 }
 
 // BenchmarkIngest is the whole file path: decompress, stream-decode, filter
@@ -176,29 +168,75 @@ func BenchmarkDecompressOnly(b *testing.B) {
 func BenchmarkIngest(b *testing.B) {
 	kept, seen := 0, 0
 	benchEvents(b, func(f []byte) {
-		var ar arena
-		n, err := streamRecords(bytes.NewReader(f), func(_ int, rec, ro, name []byte, members []int32) error {
-			if (Options{}).skipFast(ro, name) {
-				return nil
-			}
-			ev, err := normalizeWith(rec, members, Options{}, true, &ar)
-			if err == errSkipped {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if ev.ID != "" {
-				kept++
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
+		k, n := ingestFile(b, f)
+		kept += k
 		seen += n
 	})
 	b.ReportMetric(float64(kept)/float64(seen), "kept/event")
+}
+
+// ingestFile is BenchmarkIngest's work on one file.
+func ingestFile(tb testing.TB, f []byte) (kept, seen int) {
+	var ar arena
+	n, err := streamRecords(bytes.NewReader(f), func(_ int, rec, ro, name []byte, members []int32) error {
+		if (Options{}).skipFast(ro, name) {
+			return nil
+		}
+		ev, err := normalizeWith(rec, members, Options{}, true, &ar)
+		if err == errSkipped {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if ev.ID != "" {
+			kept++
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return kept, n
+}
+
+// decompressFile is BenchmarkDecompressOnly's work on one file.
+func decompressFile(tb testing.TB, f []byte) {
+	zr, err := gzip.NewReader(bytes.NewReader(f))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkIngestRatio alternates decompression alone and the whole ingest
+// over the same files, each iteration one pass of each, and reports the
+// ratio of their CPU times: on a shared machine the two runs of
+// BenchmarkDecompressOnly and BenchmarkIngest can meet different load,
+// where alternating passes meet the same.
+func BenchmarkIngestRatio(b *testing.B) {
+	files, _ := loadBench(b)
+	var dec, ing float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c0 := cpuSeconds()
+		for _, f := range files {
+			decompressFile(b, f)
+		}
+		c1 := cpuSeconds()
+		for _, f := range files {
+			ingestFile(b, f)
+		}
+		c2 := cpuSeconds()
+		dec += c1 - c0
+		ing += c2 - c1
+	}
+	events := float64(b.N * benchFiles * benchPer)
+	b.ReportMetric(events/dec, "decompress-events/cpu-s")
+	b.ReportMetric(events/ing, "ingest-events/cpu-s")
+	b.ReportMetric(ing/dec, "ingest/decompress")
 }
 
 // BenchmarkNormalizeWrites is the per-record work after splitting, on the

@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -302,10 +304,12 @@ func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors
 		return 0, &collectors.InputError{Source: s.name, Location: loc, Err: fmt.Errorf("opening log file: %w", err)}
 	}
 	defer rc.Close()
+	in, release := readAhead(rc)
+	defer release()
 	delivered := deliveryTime(key)
 	kept := 0
 	var ar arena // the kept events' Raw
-	_, err = streamRecords(rc, func(i int, raw, ro, name []byte, members []int32) error {
+	_, err = streamRecords(in, func(i int, raw, ro, name []byte, members []int32) error {
 		if s.cfg.Options.skipFast(ro, name) {
 			return nil
 		}
@@ -335,6 +339,45 @@ func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors
 	}
 	return kept, nil
 }
+
+// readAheadMax is the size up to which a log file is read into memory
+// before it is decoded (CloudTrail's files are a few MB compressed at
+// most): the decompressor reads bytes in memory faster than through a
+// buffered reader. A larger file is streamed.
+const readAheadMax = 16 << 20
+
+var readAheadPool sync.Pool
+
+// readAhead reads r into a pooled buffer, up to readAheadMax bytes: the
+// returned reader is a *bytes.Reader when that was all of it, or the bytes
+// read followed by the rest of r, or by r's error. release returns the
+// buffer; the reader must not be used after it.
+func readAhead(r io.Reader) (io.Reader, func()) {
+	buf, _ := readAheadPool.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	release := func() {
+		if buf.Cap() <= 2*readAheadMax {
+			readAheadPool.Put(buf)
+		}
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r, readAheadMax))
+	switch {
+	case err != nil:
+		return io.MultiReader(bytes.NewReader(buf.Bytes()), failReader{err}), release
+	case n < readAheadMax:
+		return bytes.NewReader(buf.Bytes()), release
+	default:
+		return io.MultiReader(bytes.NewReader(buf.Bytes()), r), release
+	}
+}
+
+// failReader fails every read with its error.
+type failReader struct{ err error }
+
+func (f failReader) Read([]byte) (int, error) { return 0, f.err }
 
 func placeOf(err error) string {
 	msg := err.Error()

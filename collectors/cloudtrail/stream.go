@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math/bits"
 	"sync"
 
+	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -29,38 +31,82 @@ func StreamRecords(r io.Reader, fn func(i int, raw []byte) error) (int, error) {
 }
 
 func streamRecords(r io.Reader, fn recordFunc) (int, error) {
-	br, _ := bufioPool.Get().(*bufio.Reader)
-	if br == nil {
-		br = bufio.NewReaderSize(r, 64<<10)
+	var src flate.Reader // what the gzip reader reads, byte by byte
+	var head []byte
+	if br, ok := r.(*bytes.Reader); ok {
+		// Bytes in memory: the gzip reader reads them directly, which is
+		// faster than through a bufio.Reader.
+		var h [2]byte
+		n, _ := br.ReadAt(h[:], br.Size()-int64(br.Len()))
+		head, src = h[:n], br
 	} else {
-		br.Reset(r)
-	}
-	defer func() {
-		br.Reset(nil)
-		bufioPool.Put(br)
-	}()
-	head, err := br.Peek(2)
-	if err != nil && len(head) < 2 {
-		if err == io.EOF {
-			return 0, errors.New("empty file")
-		}
-		return 0, err
-	}
-	var src io.Reader = br
-	if head[0] == 0x1f && head[1] == 0x8b {
-		zr, _ := gzipPool.Get().(*gzip.Reader)
-		if zr == nil {
-			zr, err = gzip.NewReader(br)
+		br, _ := bufioPool.Get().(*bufio.Reader)
+		if br == nil {
+			br = bufio.NewReaderSize(r, 64<<10)
 		} else {
-			err = zr.Reset(br)
+			br.Reset(r)
 		}
-		if err != nil {
-			return 0, fmt.Errorf("opening gzip stream: %w", err)
+		defer func() {
+			br.Reset(nil)
+			bufioPool.Put(br)
+		}()
+		var err error
+		head, err = br.Peek(2)
+		if err != nil && len(head) == 0 {
+			if err == io.EOF {
+				return 0, errors.New("empty file")
+			}
+			return 0, err
 		}
-		defer gzipPool.Put(zr)
-		src = zr
+		src = br
 	}
-	return scanRecords(src, fn)
+	if len(head) == 0 {
+		return 0, errors.New("empty file")
+	}
+	if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
+		return scanRecords(src, nil, fn)
+	}
+	zr, _ := gzipPool.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(src)
+	} else {
+		err = zr.Reset(src)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("opening gzip stream: %w", err)
+	}
+	defer gzipPool.Put(zr)
+	// The decompressor hands out its window a piece at a time (WriteTo);
+	// the scanner splits records in place, copying only those cut at a
+	// piece's end. iter.Pull turns the pushed pieces into pulled ones.
+	var werr error
+	next, stop := iter.Pull(func(yield func([]byte) bool) {
+		_, werr = zr.WriteTo(chunkWriter(yield))
+	})
+	defer stop()
+	return scanRecords(nil, &chunks{next: next, err: &werr}, fn)
+}
+
+// chunks are the pieces of a decompressed stream: each is valid until the
+// next call of next; err is the decompressor's error once next reports
+// the end.
+type chunks struct {
+	next func() ([]byte, bool)
+	err  *error
+}
+
+// chunkWriter passes what is written to a consumer; it fails once the
+// consumer stops.
+type chunkWriter func([]byte) bool
+
+var errStopped = errors.New("reading stopped")
+
+func (w chunkWriter) Write(p []byte) (int, error) {
+	if !w(p) {
+		return 0, errStopped
+	}
+	return len(p), nil
 }
 
 // ErrNoRecords is returned for a JSON object, read whole, that has no
@@ -74,13 +120,25 @@ var ErrNoRecords = errors.New("not a CloudTrail log file: no Records array")
 type recordFunc func(i int, raw []byte, readOnly, eventName []byte, members []int32) error
 
 // scanner splits a JSON document into its records without decoding them.
+// It reads from r into own, or, in chunk mode, scans the decompressor's
+// pieces in place: a record cut at a piece's end is copied into own with
+// as much of the next piece as it needs, and the scanner goes back to
+// the piece itself once past the seam.
 type scanner struct {
 	r     io.Reader
-	buf   []byte
-	start int // first unconsumed byte
-	end   int // end of data
+	ch    *chunks
+	own   []byte // the scanner's buffer
+	buf   []byte // what is scanned: own, or cur
+	start int    // first unconsumed byte
+	end   int    // end of data
 	eof   bool
 	err   error
+	// Chunk mode: cur is the current piece, its first curUsed bytes are
+	// in buf; when buf is own, cur[0] is at own[seam].
+	cur     []byte
+	curUsed int
+	seam    int
+	inCur   bool // buf is cur
 	// members are the key offsets of the last value scanned (scanValue).
 	members []int32
 	split   splitter
@@ -88,6 +146,9 @@ type scanner struct {
 
 // fill compacts and reads more data; it grows the buffer when it is full.
 func (s *scanner) fill() bool {
+	if s.ch != nil {
+		return s.fillChunk()
+	}
 	if s.eof {
 		return false
 	}
@@ -100,10 +161,10 @@ func (s *scanner) fill() bool {
 		nb := make([]byte, 2*len(s.buf))
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
+		s.own = nb
 	}
-	// Read until the buffer is half full: a gzip reader hands out 32 KiB
-	// at a time, and the record cut at the end of the data is scanned
-	// again after each fill.
+	// Read until the buffer is half full: the record cut at the end of
+	// the data is scanned again after each fill.
 	read := 0
 	for {
 		n, err := s.r.Read(s.buf[s.end:])
@@ -121,6 +182,75 @@ func (s *scanner) fill() bool {
 		}
 	}
 	return read > 0 || !s.eof
+}
+
+// seamStep is how much of a piece is first copied after a cut record.
+const seamStep = 2 << 10
+
+// fillChunk is fill in chunk mode.
+func (s *scanner) fillChunk() bool {
+	s.split.reset()
+	if s.curUsed < len(s.cur) { // buf is own, cur is not all in it
+		if s.start >= s.seam {
+			// Past the seam: scan the rest of the piece in place.
+			s.buf, s.start, s.end = s.cur, s.start-s.seam, len(s.cur)
+			s.curUsed, s.inCur = len(s.cur), true
+			return true
+		}
+		// The record at hand spans the seam: copy more of the piece.
+		s.compact()
+		k := min(len(s.cur)-s.curUsed, max(seamStep, s.end))
+		s.own = append(s.own[:s.end], s.cur[s.curUsed:s.curUsed+k]...)
+		s.buf, s.end = s.own, s.end+k
+		s.curUsed += k
+		return true
+	}
+	if s.eof {
+		return false
+	}
+	// Keep what is left before the piece goes.
+	if s.inCur {
+		s.own = append(s.own[:0], s.buf[s.start:s.end]...)
+		s.buf, s.start, s.end, s.inCur = s.own, 0, s.end-s.start, false
+	} else {
+		s.compact()
+	}
+	s.cur, s.curUsed = nil, 0
+	// What is left is a record cut at the piece's end: copy at least as
+	// much again after it (pieces may be tiny; the cut record is scanned
+	// again from its start after each fill).
+	want, added := max(seamStep, s.end), 0
+	for added < want {
+		p, ok := s.ch.next()
+		if !ok {
+			s.eof = true
+			s.err = *s.ch.err
+			return added > 0
+		}
+		if len(p) == 0 {
+			continue
+		}
+		if s.end == 0 {
+			s.buf, s.start, s.end = p, 0, len(p)
+			s.cur, s.curUsed, s.inCur = p, len(p), true
+			return true
+		}
+		k := min(len(p), want-added)
+		s.own = append(s.own[:s.end], p[:k]...)
+		s.buf, s.seam, s.end = s.own, s.end, s.end+k
+		s.cur, s.curUsed = p, k
+		added += k
+	}
+	return true
+}
+
+// compact moves the unconsumed bytes of own to its start.
+func (s *scanner) compact() {
+	if s.start > 0 {
+		n := copy(s.own, s.own[s.start:s.end])
+		s.seam -= s.start
+		s.start, s.end = 0, n
+	}
 }
 
 // skipSpace advances over whitespace; false at end of input.
@@ -333,16 +463,24 @@ func (s *scanner) expect(c byte) error {
 }
 
 // scanRecords streams the records of {"Records":[...]} or of a bare array.
-func scanRecords(r io.Reader, fn recordFunc) (int, error) {
+// It reads from r, or from ch when ch is not nil.
+func scanRecords(r io.Reader, ch *chunks, fn recordFunc) (int, error) {
 	s, _ := scannerPool.Get().(*scanner)
 	if s == nil {
-		s = &scanner{buf: make([]byte, 256<<10)}
+		s = &scanner{own: make([]byte, 256<<10)}
 	}
-	s.r, s.start, s.end, s.eof, s.err = r, 0, 0, false, nil
+	s.r, s.ch, s.start, s.end, s.eof, s.err = r, ch, 0, 0, false, nil
+	s.cur, s.curUsed, s.seam, s.inCur = nil, 0, 0, false
+	if ch != nil {
+		s.own = s.own[:0]
+	} else {
+		s.own = s.own[:cap(s.own)]
+	}
+	s.buf = s.own
 	s.split.reset()
 	defer func() {
-		s.r, s.err = nil, nil
-		if len(s.buf) <= 1<<20 { // not the buffer of a huge record
+		s.r, s.ch, s.err, s.cur, s.buf = nil, nil, nil, nil, nil
+		if cap(s.own) <= 1<<20 { // not the buffer of a huge record
 			scannerPool.Put(s)
 		}
 	}()
@@ -354,6 +492,8 @@ func scanRecords(r io.Reader, fn recordFunc) (int, error) {
 	}
 	// A byte order mark (a file saved by an editor) is not part of the
 	// document.
+	for s.end-s.start < 3 && s.fill() {
+	}
 	if s.end-s.start >= 3 && string(s.buf[s.start:s.start+3]) == "\xef\xbb\xbf" {
 		s.start += 3
 		if !s.skipSpace() {
@@ -399,54 +539,77 @@ func scanRecords(r io.Reader, fn recordFunc) (int, error) {
 			n++
 		}
 	}
-	switch s.buf[s.start] {
-	case '[':
-		return n, readArray()
-	case '{':
-		s.start++
-	default:
-		return 0, fmt.Errorf("not a CloudTrail log file: starts with %q", s.buf[s.start])
-	}
 	found := false
-	for {
-		if !s.skipSpace() {
-			return n, fmt.Errorf("after record %d: %w", n, s.unexpectedEnd())
+	// readObject reads the members of {"Records":[...],...} after its '{'.
+	readObject := func() error {
+		for {
+			if !s.skipSpace() {
+				return fmt.Errorf("after record %d: %w", n, s.unexpectedEnd())
+			}
+			c := s.buf[s.start]
+			if c == '}' {
+				s.start++
+				return nil
+			}
+			if c == ',' {
+				s.start++
+				continue
+			}
+			if c != '"' {
+				return fmt.Errorf("not a CloudTrail log file: unexpected %q", c)
+			}
+			end, _, _, err := s.value()
+			if err != nil {
+				return fmt.Errorf("reading a top-level key: %w", err)
+			}
+			key := string(s.buf[s.start+1 : end-1])
+			s.start = end
+			if err := s.expect(':'); err != nil {
+				return fmt.Errorf("after key %q: %w", key, err)
+			}
+			if key == "Records" {
+				found = true
+				if err := readArray(); err != nil {
+					return err
+				}
+				continue
+			}
+			if !s.skipSpace() {
+				return s.unexpectedEnd()
+			}
+			end, _, _, err = s.value()
+			if err != nil {
+				return fmt.Errorf("reading top-level key %q: %w", key, err)
+			}
+			s.start = end
 		}
-		c := s.buf[s.start]
-		if c == '}' {
+	}
+	// Documents one after another (an export that concatenates files) are
+	// read in turn; the input is read to its end, so that a compressed
+	// file's checksum is checked.
+	for doc := 0; ; doc++ {
+		var err error
+		switch c := s.buf[s.start]; {
+		case c == '[':
+			found = true
+			err = readArray()
+		case c == '{':
+			s.start++
+			err = readObject()
+		case doc == 0:
+			return 0, fmt.Errorf("not a CloudTrail log file: starts with %q", c)
+		default:
+			return n, fmt.Errorf("after record %d: unexpected %q after the document", n, c)
+		}
+		if err != nil {
+			return n, err
+		}
+		if !s.skipSpace() {
+			if s.err != nil {
+				return n, fmt.Errorf("after record %d: %w", n, s.err)
+			}
 			break
 		}
-		if c == ',' {
-			s.start++
-			continue
-		}
-		if c != '"' {
-			return n, fmt.Errorf("not a CloudTrail log file: unexpected %q", c)
-		}
-		end, _, _, err := s.value()
-		if err != nil {
-			return n, fmt.Errorf("reading a top-level key: %w", err)
-		}
-		key := string(s.buf[s.start+1 : end-1])
-		s.start = end
-		if err := s.expect(':'); err != nil {
-			return n, fmt.Errorf("after key %q: %w", key, err)
-		}
-		if key == "Records" {
-			found = true
-			if err := readArray(); err != nil {
-				return n, err
-			}
-			continue
-		}
-		if !s.skipSpace() {
-			return n, s.unexpectedEnd()
-		}
-		end, _, _, err = s.value()
-		if err != nil {
-			return n, fmt.Errorf("reading top-level key %q: %w", key, err)
-		}
-		s.start = end
 	}
 	if !found {
 		return n, ErrNoRecords

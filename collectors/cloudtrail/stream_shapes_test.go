@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
@@ -64,5 +65,65 @@ func TestStreamMissingElement(t *testing.T) {
 		require.Error(t, err, doc)
 		require.Contains(t, err.Error(), "record ", doc)
 		require.LessOrEqual(t, calls, 1, doc)
+	}
+}
+
+// Documents one after another (an export that concatenated log files) are
+// all read; bytes after the last one that are not a document are an error
+// naming where they are, after the records before them were handed over.
+func TestStreamConcatenatedDocuments(t *testing.T) {
+	rec := func(id string) string {
+		return `{"eventID":"` + id + `","eventTime":"2024-05-01T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","readOnly":false}`
+	}
+	gz := func(doc string) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(doc))
+		zw.Close()
+		return b.Bytes()
+	}
+	for _, tc := range []struct {
+		name, doc string
+		ids       []string
+		err       string
+	}{
+		{"two objects", `{"Records":[` + rec("a") + `]}` + "\n" + `{"Records":[` + rec("b") + "," + rec("c") + `]}` + "\n", []string{"a", "b", "c"}, ""},
+		{"object then array", `{"Records":[` + rec("a") + `]}[` + rec("b") + `]`, []string{"a", "b"}, ""},
+		{"trailing newline", `{"Records":[` + rec("a") + `]}` + "\r\n\n", []string{"a"}, ""},
+		{"trailing garbage", `{"Records":[` + rec("a") + `]}xyz`, []string{"a"}, `after record 1: unexpected 'x' after the document`},
+		{"second document cut", `{"Records":[` + rec("a") + `]}{"Records":[` + rec("b"), []string{"a", "b"}, "record 2: unexpected EOF"},
+	} {
+		for _, in := range [][]byte{[]byte(tc.doc), gz(tc.doc)} {
+			var ids []string
+			_, err := StreamRecords(bytes.NewReader(in), func(_ int, raw []byte) error {
+				ev, err := Normalize(raw)
+				require.NoError(t, err)
+				ids = append(ids, ev.ID)
+				return nil
+			})
+			require.Equal(t, tc.ids, ids, tc.name)
+			if tc.err == "" {
+				require.NoError(t, err, tc.name)
+			} else {
+				require.EqualError(t, err, tc.err, tc.name)
+			}
+		}
+	}
+}
+
+// A gzip file whose checksum does not match its content is reported, after
+// its records were handed over: the whole stream is read to its end.
+func TestStreamGzipChecksum(t *testing.T) {
+	doc := `{"Records":[{"eventID":"a","eventTime":"2024-05-01T10:00:00Z"},{"eventID":"b","eventTime":"2024-05-01T10:00:00Z"}]}`
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(doc))
+	zw.Close()
+	bad := b.Bytes()
+	bad[len(bad)-8] ^= 1 // the CRC-32 of the trailer
+	for _, r := range []io.Reader{bytes.NewReader(bad), io.MultiReader(bytes.NewReader(bad))} {
+		n, err := StreamRecords(r, func(int, []byte) error { return nil })
+		require.Equal(t, 2, n)
+		require.EqualError(t, err, "after record 2: gzip: invalid checksum")
 	}
 }
