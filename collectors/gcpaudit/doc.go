@@ -56,7 +56,20 @@
 // unbalanced braces); entries with missing or mistyped fields give
 // best-effort events. Export files may hold one entry per line (sinks),
 // pretty-printed entries one after the other, or a JSON array
-// (`gcloud logging read --format=json`). Accepted variants:
+// (`gcloud logging read --format=json`). They may also hold what a sink to
+// a Pub/Sub topic delivers, recognised one JSON value at a time and mixed
+// freely with plain entries: push deliveries ({"message": {"data": ...},
+// "subscription": ...}), received messages ({"ackId", "message"}, in the
+// array `gcloud pubsub subscriptions pull --format=json` prints), REST pull
+// responses ({"receivedMessages": [...]}; {} is an empty one) and bare
+// PubsubMessages. A message's data is the LogEntry JSON in base64
+// (standard or URL-safe alphabet, padded or not) or, decoded by an
+// archiver, as an object; a message without data, with data that is not
+// base64, or whose data is not a LogEntry is an error naming the file, the
+// line(s), the message's place in a pull response and its messageId, and
+// costs only that message; a non-audit entry is skipped as above. An entry
+// without timestamp takes the message's logging.googleapis.com/timestamp
+// attribute. Accepted variants:
 // protoPayload.at_sign_type for @type, keys in any case and with or
 // without underscores (insertid, callerIP, principal_email), AuditLog
 // fields nested under metadata, BigQuery sink rows (protopayload_auditlog,

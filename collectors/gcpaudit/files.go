@@ -24,9 +24,11 @@ import (
 	"github.com/driftwarden/driftwarden/model"
 )
 
-// maxLineBytes bounds one LogEntry line (audit entries are capped at
-// 512 KiB; the rest is JSON escaping headroom).
-const maxLineBytes = 2 << 20
+// maxRecordBytes bounds one record of an export file: a LogEntry line
+// (audit entries are capped at 512 KiB, plus JSON escaping) or a whole
+// Pub/Sub pull response, whose messages carry their entries in base64 (a
+// third larger) and which is one JSON value however many messages it holds.
+const maxRecordBytes = 32 << 20
 
 // DefaultLogs are the audit logs read when none are configured.
 var DefaultLogs = []string{"activity"}
@@ -65,7 +67,10 @@ const maxProcessedFiles = 4096
 
 // FilesSource reads the JSON files a Cloud Logging sink writes to Cloud
 // Storage (cloudaudit.googleapis.com/<log>/YYYY/MM/DD/HH:MM:SS_HH:MM:SS_S0.json,
-// one LogEntry JSON per line), from GCS or a local directory.
+// one LogEntry JSON per line), from GCS or a local directory. Files laid
+// out the same way may also hold the Pub/Sub deliveries of a sink to a
+// topic (push requests, pulled messages, pull responses; see the package
+// documentation).
 //
 // Files are read in name order, which is time order within one log. Name
 // order is not write order: the sink writes the shards of an hour (S0, S1,
@@ -323,14 +328,16 @@ func (s *FilesSource) listDir(lg, after string) ([]object, error) {
 // readObject streams one file. Bad records are returned as errors; err is
 // set when the file itself could not be read. Files hold one LogEntry per
 // line (what a sink writes); entries pretty-printed one after the other or
-// in a JSON array (`gcloud logging read --format=json`) are read too.
+// in a JSON array (`gcloud logging read --format=json`) are read too, and
+// so are Pub/Sub push deliveries, received messages and pull responses
+// carrying entries (parseValue), recognised one JSON value at a time.
 func (s *FilesSource) readObject(ctx context.Context, o object) (evs []model.Event, lineErrs []error, err error) {
 	rc, err := o.open(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening export file: %w", err)
 	}
 	defer rc.Close()
-	rr := fileinput.NewRecordReader(fileinput.DecodedReader(rc), maxLineBytes)
+	rr := fileinput.NewRecordReader(fileinput.DecodedReader(rc), maxRecordBytes)
 	skipped := 0
 	for {
 		if ctx.Err() != nil {
@@ -370,20 +377,24 @@ func (s *FilesSource) readObject(ctx context.Context, o object) (evs []model.Eve
 			entries = append(entries, v)
 		}
 		for i, e := range entries {
-			ev, perr := ParseEntry(e)
-			if errors.Is(perr, ErrNotAuditLog) {
-				skipped++
-				continue
-			}
-			if perr != nil {
-				place := rec.Place()
-				if isArray {
-					place += fmt.Sprintf(", entry %d", i+1)
+			for _, p := range parseValue(e) {
+				if errors.Is(p.err, ErrNotAuditLog) {
+					skipped++
+					continue
 				}
-				bad(place, perr)
-				continue
+				if p.err != nil {
+					place := rec.Place()
+					if isArray {
+						place += fmt.Sprintf(", entry %d", i+1)
+					}
+					if p.where != "" {
+						place += ", " + p.where
+					}
+					bad(place, p.err)
+					continue
+				}
+				evs = append(evs, p.ev)
 			}
-			evs = append(evs, ev)
 		}
 	}
 	if skipped > 0 {

@@ -41,16 +41,26 @@ const OperationKey = "@operation"
 // any protoPayload return a descriptive error. An entry missing other
 // fields yields a best-effort event.
 func ParseEntry(raw []byte) (model.Event, error) {
+	m, err := decodeObject(raw)
+	if err != nil {
+		return model.Event{}, err
+	}
+	return normalize(m, raw)
+}
+
+// decodeObject decodes a JSON object the way normalize reads it (numbers
+// as json.Number).
+func decodeObject(raw []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
-		return model.Event{}, fmt.Errorf("decoding LogEntry JSON: %w", err)
+		return nil, fmt.Errorf("decoding LogEntry JSON: %w", err)
 	}
 	if m == nil {
-		return model.Event{}, errors.New("decoding LogEntry JSON: not an object")
+		return nil, errors.New("decoding LogEntry JSON: not an object")
 	}
-	return normalize(m, raw)
+	return m, nil
 }
 
 // normalize builds the event from a decoded LogEntry map. raw (may be nil)
