@@ -480,6 +480,7 @@ func (v *validation) validateDigest(ctx context.Context, key, trail string, back
 	if !backfill {
 		link := v.cp.Trails[trail]
 		prevObj, prevSig := deref(d.PreviousDigestS3Object), deref(d.PreviousDigestSignature)
+		prevKey := v.mappedKey(prevObj) // where the store keeps it
 		prevHash := strings.TrimSpace(deref(d.PreviousDigestHashValue))
 		switch {
 		case link == nil:
@@ -491,14 +492,14 @@ func (v *validation) validateDigest(ctx context.Context, key, trail string, back
 			v.add(integrityProblem{Kind: ProblemChainRestart, Object: key, Digest: key, Permanent: true,
 				Detail: fmt.Sprintf("digest chain of trail %s restarts at %s after %s: no digest covers log files delivered between %s and %s (logging or log file validation was stopped, or the digests after %s were deleted)",
 					trail, key, link.Key, link.End.Format(time.RFC3339), start.Format(time.RFC3339), link.Key)})
-		case prevObj != link.Key:
-			exists, err := v.exists(ctx, prevObj)
+		case prevKey != link.Key:
+			exists, err := v.exists(ctx, prevKey)
 			if err != nil {
 				return nil, err
 			}
 			if !exists {
-				v.add(integrityProblem{Kind: ProblemMissingDigest, Object: prevObj, Digest: key, WantSg: prevSig,
-					Detail: fmt.Sprintf("digest %s, the previous digest named by %s, is missing", prevObj, key)})
+				v.add(integrityProblem{Kind: ProblemMissingDigest, Object: prevKey, Digest: key, WantSg: prevSig,
+					Detail: fmt.Sprintf("digest %s, the previous digest named by %s, is missing", prevKey, key)})
 			} else {
 				v.add(integrityProblem{Kind: ProblemBrokenChain, Object: key, Digest: key, Want: link.Key, WantSg: link.Sig,
 					Detail: fmt.Sprintf("digest %s names %s as its previous digest, but the previous digest of trail %s is %s", key, prevObj, trail, link.Key)})
@@ -513,10 +514,11 @@ func (v *validation) validateDigest(ctx context.Context, key, trail string, back
 		v.cp.Trails[trail] = &digestLink{Key: key, Sig: sig, End: end, Hash: hex.EncodeToString(sum[:]), BadSig: badSig}
 	}
 
-	// The log files it lists.
+	// The log files it lists, where the store keeps them.
 	for _, lf := range d.LogFiles {
-		listed[lf.S3Object] = true
-		p, err := v.checkLog(ctx, lf.S3Object, lf.HashValue, key)
+		lk := v.mappedKey(lf.S3Object)
+		listed[lk] = true
+		p, err := v.checkLog(ctx, lk, lf.HashValue, key)
 		if err != nil {
 			return nil, err
 		}
@@ -562,7 +564,9 @@ func (v *validation) readDigest(ctx context.Context, key string) (d *digestFile,
 	if err := json.Unmarshal(data, &df); err != nil {
 		return nil, sum, sig, invalid("not a digest file: %v", err), nil
 	}
-	if df.DigestS3Object != key || (s.cfg.Bucket != "" && df.DigestS3Bucket != s.cfg.Bucket) {
+	// Where it says it was delivered: the full key and the bucket in S3;
+	// in a local copy, the key's layout part (localcopy.go).
+	if at, ok := s.storeKey(df.DigestS3Object); !ok || at != key || (s.cfg.Bucket != "" && df.DigestS3Bucket != s.cfg.Bucket) {
 		return &df, sum, sig, invalid("says it was delivered to %s/%s, but it was read from %s", df.DigestS3Bucket, df.DigestS3Object, s.store.Location(key)), nil
 	}
 	if df.SignatureAlgorithm != "SHA256withRSA" {
@@ -691,7 +695,7 @@ func (v *validation) signatureFromNext(ctx context.Context, key string) (sig str
 				// signature stays unknown.
 				return "", true, nil
 			}
-			if deref(next.PreviousDigestS3Object) != key {
+			if v.mappedKey(deref(next.PreviousDigestS3Object)) != key {
 				if next.PreviousDigestS3Object == nil && next.PreviousDigestSignature == nil {
 					// A starting digest: key ended its chain.
 					return "", false, errChainEnded
@@ -708,7 +712,7 @@ func (v *validation) signatureFromNext(ctx context.Context, key string) (sig str
 
 // readAll reads an object whole, decompressed (digests are small).
 func (v *validation) readAll(ctx context.Context, key string) ([]byte, error) {
-	rc, err := v.s.store.Open(ctx, key)
+	rc, err := v.openObject(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -774,7 +778,7 @@ func (e *errReader) Read(p []byte) (int, error) {
 
 // checkLog checks one listed log file against its digest hash.
 func (v *validation) checkLog(ctx context.Context, key, want, digest string) (*integrityProblem, error) {
-	rc, err := v.s.store.Open(ctx, key)
+	rc, err := v.openObject(ctx, key)
 	if err != nil {
 		if isNotFound(err) {
 			return &integrityProblem{Kind: ProblemMissingLog, Object: key, Digest: digest, Hash: want,
@@ -796,7 +800,7 @@ func (v *validation) checkLog(ctx context.Context, key, want, digest string) (*i
 
 // exists reports whether an object exists.
 func (v *validation) exists(ctx context.Context, key string) (bool, error) {
-	rc, err := v.s.store.Open(ctx, key)
+	rc, err := v.openObject(ctx, key)
 	if err != nil {
 		if isNotFound(err) {
 			return false, nil
@@ -834,7 +838,7 @@ func (v *validation) recheck(ctx context.Context, p integrityProblem) (bool, err
 		if err != nil {
 			return true, err
 		}
-		return d == nil || deref(d.PreviousDigestS3Object) != p.Want || deref(d.PreviousDigestSignature) != p.WantSg ||
+		return d == nil || v.mappedKey(deref(d.PreviousDigestS3Object)) != p.Want || deref(d.PreviousDigestSignature) != p.WantSg ||
 			(p.Hash != "" && !strings.EqualFold(strings.TrimSpace(deref(d.PreviousDigestHashValue)), p.Hash)), nil
 	case ProblemMissingDigest:
 		d, _, sig, problems, err := v.readDigest(ctx, p.Object)
