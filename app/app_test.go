@@ -329,6 +329,8 @@ func TestDemoAttributesDriftToAPerson(t *testing.T) {
 	require.Equal(t, "human", ev.Verdict)
 	require.False(t, ev.Time.IsZero())
 	require.Nil(t, ev.Raw, "raw records are not kept as finding evidence")
+	require.Contains(t, ev.Origin.File, "CloudTrail", "the evidence names the log file that holds the record")
+	require.True(t, strings.HasSuffix(ev.Origin.File, ".json.gz") || strings.HasSuffix(ev.Origin.File, ".json"), ev.Origin.File)
 	attributed := false
 	for _, d := range sgDrift.Evidence.Diffs {
 		attributed = attributed || len(d.Events) > 0

@@ -312,6 +312,7 @@ func eventSource(ctx context.Context, ev config.Events, m *metrics.Metrics, log 
 			}
 			fc.Client = client
 		}
+		fc.Layout = ev.Layout
 		if ev.ValidateDigests {
 			fc.ValidateDigests = true
 			if ev.PublicKeysFile != "" {

@@ -30,3 +30,19 @@ events:
 		})
 	}
 }
+
+func TestCloudTrailLayout(t *testing.T) {
+	cfg, err := Parse([]byte("events:\n  - name: ct\n    type: cloudtrail_files\n    bucket: b\n    prefix: firehose/ct\n    layout: firehose\n"), "dw.yaml", "/d")
+	require.NoError(t, err)
+	require.Equal(t, "firehose", cfg.Events[0].Layout)
+	for _, c := range []struct{ name, yaml, want string }{
+		{"unknown layout", "events:\n  - type: cloudtrail_files\n    path: t\n    layout: kinesis\n", `events[0].layout: layout must be cloudtrail (the default) or firehose, got "kinesis"`},
+		{"firehose with digests", "events:\n  - type: cloudtrail_files\n    path: t\n    layout: firehose\n    validate_digests: true\n", "events[0].layout: validate_digests applies to CloudTrail's own delivery"},
+		{"layout on another type", "events:\n  - type: gcpaudit_files\n    path: t\n    layout: firehose\n", "events[0].layout: layout applies only to cloudtrail_files"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.yaml), "dw.yaml", "/d")
+			require.ErrorContains(t, err, c.want)
+		})
+	}
+}

@@ -297,6 +297,10 @@ type Events struct {
 	// CloudTrail public keys used instead of ListPublicKeys (offline, tests).
 	ValidateDigests bool   `yaml:"validate_digests"`
 	PublicKeysFile  string `yaml:"public_keys_file"`
+	// Layout (cloudtrail_files) is where the files are: "cloudtrail" (the
+	// default, CloudTrail's own delivery) or "firehose" (the objects of a
+	// Firehose stream fed by a CloudWatch Logs subscription).
+	Layout string `yaml:"layout"`
 	// gcpaudit_api: the projects/P, folders/F or organizations/O whose
 	// audit logs are read. gcpaudit_api and gcpaudit_files: Logs are the
 	// audit logs read (activity by default; data_access, system_event,

@@ -252,6 +252,9 @@ func (c *Config) validate(v *validator) {
 	for i, s := range c.Events {
 		p := fmt.Sprintf("events[%d]", i)
 		unique(p+".name", s.Name)
+		if s.Type != "cloudtrail_files" && s.Layout != "" {
+			v.errorf(p+".layout", "layout applies only to cloudtrail_files")
+		}
 		if s.Type != "cloudtrail_files" && (s.ValidateDigests || s.PublicKeysFile != "") {
 			v.errorf(p+".validate_digests", "validate_digests and public_keys_file apply only to cloudtrail_files")
 		}
@@ -270,6 +273,15 @@ func (c *Config) validate(v *validator) {
 			}
 			if s.PublicKeysFile != "" && !s.ValidateDigests {
 				v.errorf(p+".public_keys_file", "public_keys_file is used only with validate_digests: true")
+			}
+			switch s.Layout {
+			case "", "cloudtrail":
+			case "firehose":
+				if s.ValidateDigests {
+					v.errorf(p+".layout", "validate_digests applies to CloudTrail's own delivery, not to a Firehose stream's objects (no digest covers them)")
+				}
+			default:
+				v.errorf(p+".layout", "layout must be cloudtrail (the default) or firehose, got %q", s.Layout)
 			}
 		case "cloudtrail_api":
 			validateCloudTrailAPI(v, p, s)

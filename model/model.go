@@ -143,8 +143,21 @@ type Event struct {
 	Verdict string `json:"verdict,omitempty"`
 	// Stack is the stack managing the touched resource, when known.
 	Stack string `json:"stack,omitempty"`
-	// Raw is the original record, kept as evidence.
+	// Raw is the original record, when a source keeps it (a record
+	// fetched from an API). It never leaves the process: evidence and the
+	// API drop it.
 	Raw []byte `json:"raw,omitempty"`
+	// Origin locates the original record where a source read it from a
+	// file: a log file (CloudTrail's own, integrity-checked when
+	// validation is on) is the evidence, not a copy of its bytes.
+	Origin Origin `json:"origin,omitzero"`
+}
+
+// Origin is where an event's original record lies: a file (an s3:// or
+// gs:// URL or a path) and the record's index in it, from 0.
+type Origin struct {
+	File   string `json:"file,omitempty"`
+	Record int    `json:"record"`
 }
 
 // Params returns the call's parameters: Request, decoded from RequestJSON

@@ -393,7 +393,7 @@ func (s *APISource) readUnit(ctx context.Context, cp collectors.CheckpointReader
 			if id := aws.ToString(e.EventId); id != "" && (seen[id] || bad[id]) {
 				continue // read already (pages read again after a restart)
 			}
-			ev, err := normalize([]byte(aws.ToString(e.CloudTrailEvent)), opts, false)
+			ev, err := normalize([]byte(aws.ToString(e.CloudTrailEvent)), opts, rawAlias)
 			if err == errSkipped {
 				continue
 			}

@@ -182,7 +182,7 @@ func ingestFile(tb testing.TB, f []byte) (kept, seen int) {
 		if (Options{}).skipFast(ro, name) {
 			return nil
 		}
-		ev, err := normalizeWith(rec, members, Options{}, true, &ar)
+		ev, err := normalizeWith(rec, members, Options{}, rawCopy, &ar)
 		if err == errSkipped {
 			return nil
 		}
@@ -266,7 +266,7 @@ func BenchmarkNormalizeWrites(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		var ar arena
 		for _, r := range recs {
-			if _, err := normalizeWith(r.raw, r.members, Options{}, true, &ar); err != nil && err != errSkipped {
+			if _, err := normalizeWith(r.raw, r.members, Options{}, rawCopy, &ar); err != nil && err != errSkipped {
 				b.Fatal(err)
 			}
 		}

@@ -178,7 +178,7 @@ func FuzzNormalizeRecord(f *testing.F) {
 		}
 		buf := append([]byte(nil), b...)
 		var ar arena
-		ev, err := normalizeWith(buf, members, Options{IncludeReadOnly: true}, true, &ar)
+		ev, err := normalizeWith(buf, members, Options{IncludeReadOnly: true}, rawCopy, &ar)
 		for i := range buf {
 			buf[i] = 0
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/driftwarden/driftwarden/collectors"
 	"github.com/driftwarden/driftwarden/internal/relist"
+	"github.com/driftwarden/driftwarden/model"
 	"github.com/driftwarden/driftwarden/store"
 )
 
@@ -64,6 +65,12 @@ type FileConfig struct {
 	// Ingested, when set, is called with the number of events read per file
 	// (driftwarden_events_ingested_total{source}).
 	Ingested func(n int)
+	// Layout is where the objects are: LayoutCloudTrail ("" too), the
+	// delivery layout above, or LayoutFirehose, a Firehose stream's objects
+	// under Prefix (CloudTrail through CloudWatch Logs). Either may hold
+	// CloudTrail log files or CloudWatch Logs subscription envelopes: each
+	// file is read as its content says (cwlogs.go).
+	Layout string
 	// ValidateDigests turns on log file integrity validation: the hourly
 	// digest files under CloudTrail-Digest/ are verified (signature, chain,
 	// the SHA-256 of every log file they list) and every problem becomes a
@@ -134,6 +141,14 @@ func NewFileSource(name string, cfg FileConfig) (*FileSource, error) {
 	default:
 		return nil, errors.New("cloudtrail files: a directory or a bucket is required")
 	}
+	switch cfg.Layout {
+	case "", LayoutCloudTrail, LayoutFirehose:
+	default:
+		return nil, fmt.Errorf("cloudtrail files: unknown layout %q (%s or %s)", cfg.Layout, LayoutCloudTrail, LayoutFirehose)
+	}
+	if cfg.ValidateDigests && cfg.Layout == LayoutFirehose {
+		return nil, errors.New("cloudtrail files: digest validation applies to CloudTrail's own delivery, not to Firehose objects (no digest covers them)")
+	}
 	if cfg.ValidateDigests && cfg.PublicKeys == nil {
 		return nil, errors.New("cloudtrail files: digest validation needs CloudTrail public keys (ListPublicKeys or a PEM file)")
 	}
@@ -171,7 +186,7 @@ type fileCheckpoint struct {
 // Events reads the log files delivered since the checkpoints.
 func (s *FileSource) Events(ctx context.Context, cp collectors.CheckpointReader) (collectors.EventBatch, []error) {
 	batch := collectors.EventBatch{Source: s.name, Checkpoints: map[string]string{}}
-	prefixes, errs := s.trailPrefixes(ctx, "CloudTrail")
+	prefixes, errs := s.logPrefixes(ctx)
 	seen := map[string]bool{}
 	for _, p := range prefixes {
 		if ctx.Err() != nil {
@@ -202,7 +217,7 @@ func (s *FileSource) Events(ctx context.Context, cp collectors.CheckpointReader)
 		}
 		held, attempts := "", 0 // the file holding the prefix back this cycle
 		for _, k := range keys {
-			if done[k] || (!strings.HasSuffix(k, ".json.gz") && !strings.HasSuffix(k, ".json")) {
+			if done[k] || !s.isLogKey(p, k) {
 				continue
 			}
 			if ctx.Err() != nil {
@@ -277,6 +292,9 @@ func (s *FileSource) windowStart(p string) func(newest string) string {
 	if window <= 0 {
 		window = DefaultRelistWindow
 	}
+	if s.firehose() {
+		return firehoseWindowStart(p, window)
+	}
 	segs := strings.Split(strings.TrimSuffix(p, "/"), "/")
 	return func(newest string) string {
 		t := deliveryTime(newest)
@@ -295,8 +313,11 @@ func (s *FileSource) windowStart(p string) func(newest string) string {
 	}
 }
 
-// readFile streams one log file into the batch. It returns the number of
-// events kept and an *InputError when the file could not be read whole.
+// readFile streams one log file into the batch (or, when its content says
+// so, a file of CloudWatch Logs envelopes: readDocuments). It returns the
+// number of events kept and an *InputError when the file could not be read
+// whole. A file in memory is tried as a log file first, so that a log
+// file's reading costs nothing more.
 func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors.EventBatch, seen map[string]bool) (int, error) {
 	loc := s.store.Location(key)
 	rc, err := s.store.Open(ctx, key)
@@ -306,14 +327,23 @@ func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors
 	defer rc.Close()
 	in, release := readAhead(rc)
 	defer release()
-	delivered := deliveryTime(key)
+	mem, _ := in.(*bytes.Reader)
+	if mem == nil {
+		// Streamed (large): what it holds is told from its start.
+		var content fileContent
+		if content, in = sniffContent(in); content == contentDocuments {
+			return s.readDocuments(key, in, batch, seen)
+		}
+	}
+	delivered := s.fileTime(key)
 	kept := 0
-	var ar arena // the kept events' Raw
-	_, err = streamRecords(in, func(i int, raw, ro, name []byte, members []int32) error {
+	var ar arena // the kept events' strings and RequestJSON
+	var scanned int
+	scanned, err = streamRecords(in, func(i int, raw, ro, name []byte, members []int32) error {
 		if s.cfg.Options.skipFast(ro, name) {
 			return nil
 		}
-		ev, err := normalizeWith(raw, members, s.cfg.Options, true, &ar)
+		ev, err := fileEvent(raw, members, s.cfg.Options, &ar)
 		if err == errSkipped {
 			return nil
 		}
@@ -326,18 +356,32 @@ func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors
 			s.log.Warn("CloudTrail record without a usable eventTime; using the file's delivery time", "source", s.name, "file", loc, "record", i)
 			ev.Time = delivered
 		}
-		if seen[ev.ID] {
+		if seen[ev.ID] || !s.wanted(ev) {
 			return nil
 		}
 		seen[ev.ID] = true
+		ev.Origin = model.Origin{File: loc, Record: i}
 		batch.Events = append(batch.Events, ev)
 		kept++
 		return nil
 	})
+	if err != nil && scanned == 0 && mem != nil && holdsDocuments(mem) {
+		// No record from its start: it may be a file of CloudWatch Logs
+		// envelopes (told by its content, cwlogs.go), read again as such.
+		return s.readDocuments(key, mem, batch, seen)
+	}
 	if err != nil {
 		return kept, &collectors.InputError{Source: s.name, Location: loc, Place: placeOf(err), Err: err}
 	}
 	return kept, nil
+}
+
+// fileEvent normalises one record of a log file as the file source keeps
+// it: without Raw, which nothing downstream reads (evidence and the API
+// drop it) and which would cost a copy of every kept record; the event's
+// Origin names the file and record instead.
+func fileEvent(raw []byte, members []int32, opts Options, ar *arena) (model.Event, error) {
+	return normalizeWith(raw, members, opts, rawOmit, ar)
 }
 
 // readAheadMax is the size up to which a log file is read into memory

@@ -110,7 +110,7 @@ var errSkipped = errors.New("skipped")
 // which CloudTrail records without an errorCode) gets its errorMessage, or
 // "Failure", as ErrorCode, so that it never reads as a successful call.
 func Normalize(raw []byte) (model.Event, error) {
-	return normalize(raw, Options{IncludeReadOnly: true}, true)
+	return normalize(raw, Options{IncludeReadOnly: true}, rawCopy)
 }
 
 // jsonBytes keeps a value's JSON bytes undecoded (nil for null): the
@@ -147,14 +147,28 @@ func (j jsonBytes) object() map[string]any {
 	return m
 }
 
-func normalize(raw []byte, opts Options, copyRaw bool) (model.Event, error) {
-	return normalizeWith(raw, nil, opts, copyRaw, nil)
+func normalize(raw []byte, opts Options, mode rawMode) (model.Event, error) {
+	return normalizeWith(raw, nil, opts, mode, nil)
 }
 
+// rawMode is what an event keeps of its record's bytes.
+type rawMode uint8
+
+const (
+	// rawAlias: Raw (and RequestJSON) are raw itself, for bytes that
+	// outlive the event.
+	rawAlias rawMode = iota
+	// rawCopy: Raw is a copy of raw.
+	rawCopy
+	// rawOmit: no Raw (a file's event: Origin locates the record);
+	// RequestJSON is a copy of its bytes.
+	rawOmit
+)
+
 // normalizeWith is normalize for a record whose key offsets the stream
-// scanner noted (members, or nil), copying Raw (when copyRaw) into the
-// arena when one is given.
-func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *arena) (model.Event, error) {
+// scanner noted (members, or nil); copies are made in the arena when one
+// is given.
+func normalizeWith(raw []byte, members []int32, opts Options, mode rawMode, ar *arena) (model.Event, error) {
 	var r rawRecord // on the stack: the decoder gets its own copy
 	if i := skipWS(raw, 0); i >= len(raw) || raw[i] != '{' {
 		return model.Event{}, notObject(raw[i:])
@@ -244,18 +258,19 @@ func normalizeWith(raw []byte, members []int32, opts Options, copyRaw bool, ar *
 	}
 	ev.Request = req
 	switch {
+	case mode == rawOmit:
 	case redacted:
 		ev.Raw = redactedRaw(raw, req, resp)
-	case copyRaw:
+	case mode == rawCopy:
 		ev.Raw = ar.copy(raw)
 	default:
 		ev.Raw = raw
 	}
 	if req == nil && reqBytes != nil {
 		switch off, ok := offsetIn(raw, reqBytes); {
-		case !copyRaw:
+		case mode == rawAlias:
 			ev.RequestJSON = reqBytes
-		case ok && !redacted: // the same bytes in Raw's copy
+		case mode == rawCopy && ok && !redacted: // the same bytes in Raw's copy
 			ev.RequestJSON = ev.Raw[off : off+len(reqBytes) : off+len(reqBytes)]
 		default:
 			ev.RequestJSON = ar.copy(reqBytes)

@@ -82,7 +82,7 @@ func TestVia(t *testing.T) {
 				c = cases[len(cases)-1-i]
 			}
 			raw := []byte(`{"eventTime":"2024-05-01T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"CreateVpc","userAgent":` + mustJSON(c.ua) + c.extra + `}`)
-			ev, err := normalizeWith(raw, nil, Options{}, true, &ar)
+			ev, err := normalizeWith(raw, nil, Options{}, rawCopy, &ar)
 			require.NoError(t, err)
 			require.Equal(t, c.want, ev.Via, "%s (arena, round %d)", c.ua, round)
 		}
@@ -143,7 +143,7 @@ func TestNormalizeRequest(t *testing.T) {
 				_, _, _, ok := scanValue(buf, &members)
 				require.True(t, ok)
 			}
-			ev, err := normalizeWith(buf, members, Options{}, true, &ar)
+			ev, err := normalizeWith(buf, members, Options{}, rawCopy, &ar)
 			require.NoError(t, err)
 			for i := range buf { // the reader reuses its buffer
 				buf[i] = 'x'

@@ -41,7 +41,7 @@ func TestInsightsEvent(t *testing.T) {
 	require.Equal(t, model.ViaService, ev.Via)
 	require.Equal(t, "111122223333", ev.Account)
 	require.Equal(t, "ins-1", ev.ID)
-	_, err = normalizeWith([]byte(insightRecordJSON), nil, Options{}, true, nil)
+	_, err = normalizeWith([]byte(insightRecordJSON), nil, Options{}, rawCopy, nil)
 	require.ErrorIs(t, err, errSkipped, "dropped with the read-only events by default")
 }
 
@@ -51,19 +51,19 @@ func TestNetworkActivityEvent(t *testing.T) {
 	require.True(t, ev.ReadOnly, "the call through the endpoint is its own management event: not a second change")
 	require.Equal(t, "cloudtrail:StopLogging", ev.Action)
 	require.Equal(t, "alice@example.com", ev.Principal.Person)
-	_, err = normalizeWith([]byte(vpceRecordJSON), nil, Options{}, true, nil)
+	_, err = normalizeWith([]byte(vpceRecordJSON), nil, Options{}, rawCopy, nil)
 	require.ErrorIs(t, err, errSkipped)
 
 	// The management event of the same call stays a change.
 	mgmt := strings.Replace(strings.Replace(vpceRecordJSON, `"eventType":"AwsVpceEvent"`, `"eventType":"AwsApiCall","readOnly":false`, 1),
 		`"eventCategory":"NetworkActivity"`, `"eventCategory":"Management"`, 1)
-	ev, err = normalizeWith([]byte(mgmt), nil, Options{}, true, nil)
+	ev, err = normalizeWith([]byte(mgmt), nil, Options{}, rawCopy, nil)
 	require.NoError(t, err)
 	require.False(t, ev.ReadOnly)
 	// A call whose request names the type (an event selector) is no
 	// network activity event.
 	sel := `{"eventTime":"2024-05-01T10:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"PutEventSelectors","requestParameters":{"trailName":"main","advancedEventSelectors":[{"name":"vpce","fieldSelectors":[{"field":"eventCategory","equals":["NetworkActivity"]},{"field":"eventType","equals":["AwsVpceEvent"]}]}]},"eventID":"sel-1","eventCategory":"Management"}`
-	ev, err = normalizeWith([]byte(sel), nil, Options{}, true, nil)
+	ev, err = normalizeWith([]byte(sel), nil, Options{}, rawCopy, nil)
 	require.NoError(t, err)
 	require.False(t, ev.ReadOnly)
 }
@@ -99,7 +99,7 @@ func TestConsoleSignIn(t *testing.T) {
 			var ev model.Event
 			var err error
 			if arenaToo { // a file's arena remembers via per user agent
-				ev, err = normalizeWith([]byte(c.rec), nil, Options{}, true, &ar)
+				ev, err = normalizeWith([]byte(c.rec), nil, Options{}, rawCopy, &ar)
 			} else {
 				ev, err = Normalize([]byte(c.rec))
 			}
@@ -136,7 +136,7 @@ func TestDataEvents(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ev.ReadOnly)
 	require.Equal(t, model.ViaCLI, ev.Via, "CloudTrail brackets S3 user agents")
-	_, err = normalizeWith([]byte(s3GetObjectJSON), nil, Options{}, true, nil)
+	_, err = normalizeWith([]byte(s3GetObjectJSON), nil, Options{}, rawCopy, nil)
 	require.ErrorIs(t, err, errSkipped)
 
 	// The S3 console's own agent names an SDK: still the console.
@@ -218,7 +218,7 @@ func TestFieldsOfUnexpectedType(t *testing.T) {
 				if withArena {
 					ar = &arena{}
 				}
-				ev, err := normalizeWith([]byte(raw), nil, Options{IncludeReadOnly: true}, true, ar)
+				ev, err := normalizeWith([]byte(raw), nil, Options{IncludeReadOnly: true}, rawCopy, ar)
 				require.NoError(t, err)
 				require.True(t, strings.HasPrefix(ev.ID, "sha256:"), "no eventID: a stable id from the content")
 				require.Equal(t, time.Date(2024, 5, 1, 10, 0, 0, 123456000, time.UTC), ev.Time)
@@ -323,7 +323,9 @@ func TestFilesLargeRecord(t *testing.T) {
 	require.Equal(t, []string{"big-1", "s1", "s2"}, ids(b.Events))
 	for _, ev := range b.Events {
 		if ev.ID == "big-1" {
-			require.Equal(t, big, string(ev.Raw))
+			require.Nil(t, ev.Raw, "a file's events locate their record instead of copying it")
+			require.Equal(t, 1, ev.Origin.Record)
+			require.True(t, strings.HasSuffix(ev.Origin.File, logKey(0, "a")), ev.Origin.File)
 			require.Contains(t, ev.Resources, "arn:aws:iam::111122223333:policy/big")
 			doc, _ := ev.Params()["policyDocument"].(string)
 			require.Contains(t, doc, `"aws:PrincipalTag/équipe":"données"`)
