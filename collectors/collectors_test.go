@@ -1,6 +1,13 @@
 package collectors
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/driftwarden/driftwarden/model"
+)
 
 func TestCoversExcept(t *testing.T) {
 	c := Coverage{
@@ -27,4 +34,24 @@ func TestCoversExcept(t *testing.T) {
 			t.Errorf("Covers(%q, %q) = %v, want %v", tc.account, tc.region, got, tc.want)
 		}
 	}
+}
+
+// A batch's events keep their order; its slice at least doubles when it
+// grows, so that filling it allocates about twice its size, not five times.
+func TestEventBatchAdd(t *testing.T) {
+	var b EventBatch
+	allocs := 0
+	for i := 0; i < 100000; i++ {
+		before := cap(b.Events)
+		b.Add(model.Event{ID: strconv.Itoa(i)})
+		if cap(b.Events) != before {
+			allocs++
+			require.GreaterOrEqual(t, cap(b.Events), 2*before)
+		}
+	}
+	require.Len(t, b.Events, 100000)
+	for i, ev := range b.Events {
+		require.Equal(t, strconv.Itoa(i), ev.ID)
+	}
+	require.LessOrEqual(t, allocs, 10)
 }

@@ -274,7 +274,7 @@ func (s *APISource) Events(ctx context.Context, cp collectors.CheckpointReader) 
 		for _, e := range r.events {
 			if !seen[e.ID] {
 				seen[e.ID] = true
-				batch.Events = append(batch.Events, e)
+				batch.Add(e)
 			}
 		}
 	}

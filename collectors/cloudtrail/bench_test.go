@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/driftwarden/driftwarden/collectors"
+	"github.com/driftwarden/driftwarden/model"
 )
 
 // benchTemplates are realistic CloudTrail records (1-2 KB) of mixed kinds:
@@ -142,17 +145,15 @@ func cpuSeconds() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
-// benchEvents runs perFile over every benchmark file b.N times and reports
+// benchEvents runs pass over the benchmark files b.N times and reports
 // events per second and per CPU-second.
-func benchEvents(b *testing.B, perFile func(f []byte)) {
+func benchEvents(b *testing.B, pass func(files [][]byte)) {
 	files, raw := loadBench(b)
 	b.SetBytes(int64(raw))
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuSeconds()
 	for i := 0; i < b.N; i++ {
-		for _, f := range files {
-			perFile(f)
-		}
+		pass(files)
 	}
 	b.ReportMetric(float64(b.N*benchFiles*benchPer)/time.Since(start).Seconds(), "events/s")
 	b.ReportMetric(float64(b.N*benchFiles*benchPer)/(cpuSeconds()-cpu0), "events/cpu-s")
@@ -160,83 +161,142 @@ func benchEvents(b *testing.B, perFile func(f []byte)) {
 
 // BenchmarkDecompressOnly is the baseline: klauspost gzip to io.Discard.
 func BenchmarkDecompressOnly(b *testing.B) {
-	benchEvents(b, func(f []byte) { decompressFile(b, f) })
+	benchEvents(b, func(files [][]byte) { decompressFiles(b, files) })
 }
 
-// BenchmarkIngest is the whole file path: decompress, stream-decode, filter
-// write events, normalise and map to resources.
+// BenchmarkIngest is the ingest pipeline the issue measures: decompress,
+// split, filter write events, normalise and map to resources, giving each
+// event as the file source does (fileEvent, with its Origin).
 func BenchmarkIngest(b *testing.B) {
-	kept, seen := 0, 0
-	benchEvents(b, func(f []byte) {
-		k, n := ingestFile(b, f)
+	var kept, seen int
+	benchEvents(b, func(files [][]byte) {
+		k, n := ingestFiles(b, files)
 		kept += k
 		seen += n
 	})
 	b.ReportMetric(float64(kept)/float64(seen), "kept/event")
 }
 
-// ingestFile is BenchmarkIngest's work on one file.
-func ingestFile(tb testing.TB, f []byte) (kept, seen int) {
-	var ar arena
-	n, err := streamRecords(bytes.NewReader(f), func(_ int, rec, ro, name []byte, members []int32) error {
-		if (Options{}).skipFast(ro, name) {
+// BenchmarkIngestSource is the file source's own reading of files already
+// in memory (readLogFile): the pipeline, plus de-duplication by event id
+// and the cycle's batch (one batch per pass over the files, as one cycle).
+func BenchmarkIngestSource(b *testing.B) {
+	in := newBenchIngester(b)
+	benchEvents(b, in.pass)
+	b.ReportMetric(float64(in.kept)/float64(in.seen), "kept/event")
+}
+
+// ingestFiles is BenchmarkIngest's work: the events are made and dropped.
+func ingestFiles(tb testing.TB, files [][]byte) (kept, seen int) {
+	for i, f := range files {
+		loc := benchKey(i)
+		var ar arena
+		n, err := streamRecords(bytes.NewReader(f), func(j int, rec, ro, name []byte, members []int32) error {
+			if (Options{}).skipFast(ro, name) {
+				return nil
+			}
+			ev, err := fileEvent(rec, members, Options{}, &ar)
+			if err == errSkipped {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			ev.Origin = model.Origin{File: loc, Record: j}
+			if ev.ID != "" {
+				kept++
+			}
 			return nil
-		}
-		ev, err := normalizeWith(rec, members, Options{}, rawCopy, &ar)
-		if err == errSkipped {
-			return nil
-		}
+		})
 		if err != nil {
-			return err
+			tb.Fatal(err)
 		}
-		if ev.ID != "" {
-			kept++
-		}
-		return nil
-	})
+		seen += n
+	}
+	return kept, seen
+}
+
+// benchKey is the delivery key of benchmark file i.
+func benchKey(i int) string {
+	return fmt.Sprintf("AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/111122223333_CloudTrail_eu-west-1_20240501T10%02dZ_bench%d.json.gz", i, i)
+}
+
+// benchIngester runs the file source's reading of log files already in
+// memory (readLogFile).
+type benchIngester struct {
+	tb         testing.TB
+	src        *FileSource
+	kept, seen int
+}
+
+func newBenchIngester(tb testing.TB) *benchIngester {
+	src, err := NewFileSource("bench", FileConfig{Dir: tb.TempDir()})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return kept, n
+	return &benchIngester{tb: tb, src: src}
 }
 
-// decompressFile is BenchmarkDecompressOnly's work on one file.
-func decompressFile(tb testing.TB, f []byte) {
-	zr, err := gzip.NewReader(bytes.NewReader(f))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := io.Copy(io.Discard, zr); err != nil {
-		tb.Fatal(err)
+func (in *benchIngester) pass(files [][]byte) {
+	batch := collectors.EventBatch{Source: "bench"}
+	seen := map[string]bool{}
+	for i, f := range files {
+		k, n, err := in.src.readLogFile(benchKey(i), bytes.NewReader(f), &batch, seen)
+		if err != nil {
+			in.tb.Fatal(err)
+		}
+		in.kept += k
+		in.seen += n
 	}
 }
 
-// BenchmarkIngestRatio alternates decompression alone and the whole ingest
-// over the same files, each iteration one pass of each, and reports the
-// ratio of their CPU times: on a shared machine the two runs of
+// decompressFiles is BenchmarkDecompressOnly's work.
+func decompressFiles(tb testing.TB, files [][]byte) {
+	for _, f := range files {
+		zr, err := gzip.NewReader(bytes.NewReader(f))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, zr); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIngestRatio alternates decompression alone and ingest over the
+// same files, each iteration one pass of each, and reports the ratio of
+// their CPU times: on a shared machine the two runs of
 // BenchmarkDecompressOnly and BenchmarkIngest can meet different load,
-// where alternating passes meet the same.
+// where alternating passes meet the same. pipeline is BenchmarkIngest's
+// work, source BenchmarkIngestSource's.
 func BenchmarkIngestRatio(b *testing.B) {
-	files, _ := loadBench(b)
-	var dec, ing float64
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		c0 := cpuSeconds()
-		for _, f := range files {
-			decompressFile(b, f)
-		}
-		c1 := cpuSeconds()
-		for _, f := range files {
-			ingestFile(b, f)
-		}
-		c2 := cpuSeconds()
-		dec += c1 - c0
-		ing += c2 - c1
+	in := newBenchIngester(b)
+	for _, c := range []struct {
+		name string
+		pass func(files [][]byte)
+	}{
+		{"pipeline", func(files [][]byte) { ingestFiles(b, files) }},
+		{"source", in.pass},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			files, _ := loadBench(b)
+			var dec, ing float64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				c0 := cpuSeconds()
+				decompressFiles(b, files)
+				c1 := cpuSeconds()
+				c.pass(files)
+				c2 := cpuSeconds()
+				dec += c1 - c0
+				ing += c2 - c1
+			}
+			events := float64(b.N * benchFiles * benchPer)
+			b.ReportMetric(events/dec, "decompress-events/cpu-s")
+			b.ReportMetric(events/ing, "ingest-events/cpu-s")
+			b.ReportMetric(ing/dec, "ingest/decompress")
+		})
 	}
-	events := float64(b.N * benchFiles * benchPer)
-	b.ReportMetric(events/dec, "decompress-events/cpu-s")
-	b.ReportMetric(events/ing, "ingest-events/cpu-s")
-	b.ReportMetric(ing/dec, "ingest/decompress")
 }
 
 // BenchmarkNormalizeWrites is the per-record work after splitting, on the
@@ -266,7 +326,7 @@ func BenchmarkNormalizeWrites(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		var ar arena
 		for _, r := range recs {
-			if _, err := normalizeWith(r.raw, r.members, Options{}, rawCopy, &ar); err != nil && err != errSkipped {
+			if _, err := fileEvent(r.raw, r.members, Options{}, &ar); err != nil && err != errSkipped {
 				b.Fatal(err)
 			}
 		}

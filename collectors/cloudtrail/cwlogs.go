@@ -383,6 +383,6 @@ func (s *FileSource) keep(ev model.Event, logTime, fileTime time.Time, loc strin
 	}
 	seen[ev.ID] = true
 	ev.Origin = model.Origin{File: loc, Record: i}
-	batch.Events = append(batch.Events, ev)
+	batch.Add(ev)
 	return true
 }

@@ -335,10 +335,25 @@ func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors
 			return s.readDocuments(key, in, batch, seen)
 		}
 	}
+	kept, scanned, err := s.readLogFile(key, in, batch, seen)
+	if err != nil && scanned == 0 && mem != nil && holdsDocuments(mem) {
+		// No record from its start: it may be a file of CloudWatch Logs
+		// envelopes (told by its content, cwlogs.go), read again as such.
+		return s.readDocuments(key, mem, batch, seen)
+	}
+	if err != nil {
+		return kept, &collectors.InputError{Source: s.name, Location: s.store.Location(key), Place: placeOf(err), Err: err}
+	}
+	return kept, nil
+}
+
+// readLogFile reads the records of a CloudTrail log file into the batch
+// (events whose id is in seen are not added again). It returns the events
+// kept, the records scanned and streamRecords' error.
+func (s *FileSource) readLogFile(key string, in io.Reader, batch *collectors.EventBatch, seen map[string]bool) (kept, scanned int, err error) {
+	loc := s.store.Location(key)
 	delivered := s.fileTime(key)
-	kept := 0
 	var ar arena // the kept events' strings and RequestJSON
-	var scanned int
 	scanned, err = streamRecords(in, func(i int, raw, ro, name []byte, members []int32) error {
 		if s.cfg.Options.skipFast(ro, name) {
 			return nil
@@ -361,19 +376,11 @@ func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors
 		}
 		seen[ev.ID] = true
 		ev.Origin = model.Origin{File: loc, Record: i}
-		batch.Events = append(batch.Events, ev)
+		batch.Add(ev)
 		kept++
 		return nil
 	})
-	if err != nil && scanned == 0 && mem != nil && holdsDocuments(mem) {
-		// No record from its start: it may be a file of CloudWatch Logs
-		// envelopes (told by its content, cwlogs.go), read again as such.
-		return s.readDocuments(key, mem, batch, seen)
-	}
-	if err != nil {
-		return kept, &collectors.InputError{Source: s.name, Location: loc, Place: placeOf(err), Err: err}
-	}
-	return kept, nil
+	return kept, scanned, err
 }
 
 // fileEvent normalises one record of a log file as the file source keeps

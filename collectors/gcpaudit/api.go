@@ -210,7 +210,7 @@ func (s *APISource) Events(ctx context.Context, cp collectors.CheckpointReader) 
 		for _, ev := range evs {
 			if !seen[ev.ID] {
 				seen[ev.ID] = true
-				batch.Events = append(batch.Events, ev)
+				batch.Add(ev)
 			}
 		}
 		if next != "" {

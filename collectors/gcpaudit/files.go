@@ -178,7 +178,7 @@ func (s *FilesSource) Events(ctx context.Context, cp collectors.CheckpointReader
 			for _, ev := range evs {
 				if !seen[ev.ID] {
 					seen[ev.ID] = true
-					batch.Events = append(batch.Events, ev)
+					batch.Add(ev)
 				}
 			}
 			done[o.name] = true
