@@ -51,7 +51,7 @@ scan: ## one cycle on the demo data, printed
 
 bench: ## the performance benchmarks (one core), figures printed
 	$(GO) test -run '^$$' -bench . -benchtime 1x -cpu 1 ./collectors/tfstate/ ./drift/ ./evaluator/
-	$(GO) test -run '^$$' -bench 'DecompressOnly|Ingest$$' -benchtime 20x -count 3 -cpu 1 ./collectors/cloudtrail/
+	$(GO) test -run '^$$' -bench 'DecompressOnly|Ingest$$|IngestRatio' -benchtime 40x -count 3 -cpu 1 ./collectors/cloudtrail/
 
 REPORT_HTML ?= bin/demo-report.html
 REPORT_PNG  ?= bin/demo-report.png
