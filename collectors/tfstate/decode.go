@@ -29,17 +29,19 @@ var ErrEncryptedState = errors.New("the state is encrypted by OpenTofu state enc
 // carries "format_version" instead of "version".
 var ErrNotState = errors.New("not a Terraform state file")
 
-// VersionError is a state whose format version this package does not read.
+// VersionError is a state whose format version this package does not read:
+// a version above 4 (written by a newer Terraform or OpenTofu), or 0 and
+// below (there never was a JSON state format 0).
 type VersionError struct {
 	Version int64
 }
 
 func (e *VersionError) Error() string {
-	if e.Version >= 0 && e.Version < 4 {
-		return fmt.Sprintf("state format version %d is not supported: driftwarden reads version 4, which Terraform 0.12 and later (and OpenTofu) write; "+
-			"upgrade the state by running a plan and apply with Terraform 0.12 or later", e.Version)
+	if e.Version < 1 {
+		return fmt.Sprintf("state format version %d is not supported: driftwarden reads versions 1 to 4 (version 4 is what Terraform 0.12 and later and OpenTofu write; "+
+			"1 to 3 are the formats of Terraform 0.11 and older), and there never was a JSON state format %d", e.Version, e.Version)
 	}
-	return fmt.Sprintf("state format version %d is not supported: driftwarden reads version 4 (this state was written by a Terraform or OpenTofu newer than driftwarden)", e.Version)
+	return fmt.Sprintf("state format version %d is not supported: driftwarden reads versions 1 to 4 (this state was written by a Terraform or OpenTofu newer than driftwarden)", e.Version)
 }
 
 // DecodeOptions says where a state comes from; it names the stack and
@@ -60,9 +62,10 @@ type DecodeOptions struct {
 	SizeHint int64
 	// Warn, when set, receives one *collectors.InputError per deposed
 	// object skipped because it could not be read (its place names the
-	// instance and the deposed key). A deposed object costs only itself:
-	// the state still loads. Without Warn such objects are skipped
-	// silently.
+	// instance and the deposed key), and per resource of a legacy state
+	// (format 1 to 3) skipped because it holds no object at all. Such an
+	// entry costs only itself: the state still loads. Without Warn they are
+	// skipped silently.
 	Warn func(error)
 }
 
@@ -77,14 +80,16 @@ const (
 	sizeProbe = 2048
 )
 
-// Decode reads one Terraform state (format version 4) from r and returns
-// its managed resource instances as a stack. It streams: the document is
+// Decode reads one Terraform state from r and returns its managed resource
+// instances as a stack. A version 4 state is streamed: the document is
 // never held whole, only each instance's attributes, compacted, end up in
-// Resource.RawAttributes.
+// Resource.RawAttributes. A legacy state (format 1 to 3, Terraform 0.11 and
+// older) is read the same way except for its "modules", which are kept and
+// then decoded whole (see legacy.go).
 //
 // Every error is a *collectors.InputError naming opts.Location and the
-// place (resources[i].instances[j], the resource address, the byte
-// offset); its cause is a *SyntaxError, a *ReadError, a *VersionError,
+// place (resources[i].instances[j], or modules[i].resources["KEY"] in a
+// legacy state, the resource address, the byte offset); its cause is a *SyntaxError, a *ReadError, a *VersionError,
 // ErrEmptyState or a description of the bad field.
 func Decode(r io.Reader, opts DecodeOptions) (*collectors.Stack, error) {
 	d := newDecoder(r, opts)
@@ -120,6 +125,12 @@ type decoder struct {
 	id         idExtractor
 	resFields  resourceFields
 	instFields instanceFields
+
+	// legacy states (format 1 to 3): "modules", kept compact until the
+	// version is known, and the place of an error in it
+	modules     []byte
+	modulesOff  int64
+	legacyPlace string
 }
 
 type resourceFields struct {
@@ -221,6 +232,9 @@ func (d *decoder) fail(off int64, format string, args ...any) error {
 // place describes where err happened.
 func (d *decoder) place(err error) string {
 	var parts []string
+	if d.legacyPlace != "" {
+		parts = append(parts, d.legacyPlace)
+	}
 	if d.res >= 0 {
 		p := fmt.Sprintf("resources[%d]", d.res)
 		if d.inst >= 0 {
@@ -311,7 +325,7 @@ func (d *decoder) decode() (*collectors.Stack, error) {
 			if version, err = d.int(); err != nil {
 				return nil, err
 			}
-			if version != 4 {
+			if version < 1 || version > 4 {
 				d.errOff = off
 				return nil, &VersionError{Version: version}
 			}
@@ -328,7 +342,26 @@ func (d *decoder) decode() (*collectors.Stack, error) {
 				return nil, err
 			}
 		case "resources":
-			if err := d.resources(); err != nil {
+			// A legacy state has no top-level resources: Terraform
+			// ignores the field there.
+			if version >= 1 && version < 4 {
+				_, err = s.value(nil, false)
+			} else {
+				err = d.resources()
+			}
+			if err != nil {
+				return nil, err
+			}
+		case "modules":
+			// Legacy states hold their resources in "modules". Until
+			// the version is known (it may come last) keep them.
+			if version == 4 {
+				_, err = s.value(nil, false)
+			} else {
+				d.modulesOff = off
+				d.modules, err = s.value(d.modules[:0], true)
+			}
+			if err != nil {
 				return nil, err
 			}
 		case "encryption_version":
@@ -380,6 +413,9 @@ func (d *decoder) decode() (*collectors.Stack, error) {
 			return nil, fmt.Errorf(`%w: it has "format_version" and no "version", so it is the output of `+"`terraform show -json`"+` (of a plan or a state), not the state itself; read the .tfstate file or the output of `+"`terraform state pull`"+``, ErrNotState)
 		}
 		return nil, fmt.Errorf(`no "version" field: %w`, ErrNotState)
+	}
+	if version < 4 {
+		return d.legacy(st, version)
 	}
 	st.Resources = d.out
 	st.Deposed = d.deposed

@@ -311,7 +311,7 @@ func TestDecodeBadInput(t *testing.T) {
 	}{
 		{file: "truncated.tfstate", place: "resources[0].instances[0] (aws_s3_bucket.b)", msg: []string{"offset 362", "unexpected end of input"}, as: new(*SyntaxError)},
 		{file: "not-json.tfstate", msg: []string{"offset 0", "not a Terraform state", "'t'"}, as: new(*SyntaxError)},
-		{file: "version3.tfstate", place: "offset 17", msg: []string{"version 3", "Terraform 0.12"}, as: new(*VersionError)},
+		{file: "version0.tfstate", place: "offset 17", msg: []string{"version 0", "never was"}, as: new(*VersionError)},
 		{file: "version5.tfstate", msg: []string{"version 5"}, as: new(*VersionError)},
 		{file: "bad-instance.tfstate", place: "resources[1].instances[1] (module.m.aws_vpc.b), offset 341", msg: []string{"expected an instance object"}},
 		{file: "bad-index-key.tfstate", place: "resources[0].instances[0] (aws_vpc.a), offset 162", msg: []string{"index_key must be a number or a string"}},
@@ -359,7 +359,7 @@ func TestDecodeInline(t *testing.T) {
 		{name: "no resources field", doc: `{"version":4}`},
 		{name: "null resources", doc: `{"version":4,"resources":null}`},
 		{name: "version after resources", doc: `{"resources":[{"mode":"managed","type":"a_b","name":"n","instances":[{"attributes":{"id":"1"}}]}],"version":4}`, addr: []string{"a_b.n"}, sens: [][]string{nil}},
-		{name: "version 3 after resources", doc: `{"resources":[],"version":3}`, wantErr: "version 3"},
+		{name: "version 0 after resources", doc: `{"resources":[],"version":0}`, wantErr: "version 0"},
 		{name: "fields after instances", doc: head + `{"instances":[{"index_key":2,"attributes":{"id":"1"}}],"type":"a_b","name":"n","mode":"managed","module":"module.m[0]"}]}`, addr: []string{"module.m[0].a_b.n[2]"}, sens: [][]string{nil}},
 		{name: "data source with late mode", doc: head + `{"instances":[{"attributes":{"id":"1"}}],"type":"a_b","name":"n","mode":"data"}]}`},
 		{name: "no attributes", doc: head + `{"mode":"managed","type":"a_b","name":"n","instances":[{"schema_version":0}]}]}`, addr: []string{"a_b.n"}, sens: [][]string{nil}},

@@ -1,7 +1,9 @@
-// Package tfstate reads applied Terraform state (format version 4, written
-// by Terraform 0.12 and later and by OpenTofu) into collectors.Stack values,
-// from local files (NewFileSource) and from Terraform's http backend
-// (NewHTTPSource).
+// Package tfstate reads applied Terraform state into collectors.Stack
+// values: format version 4, written by Terraform 0.12 and later and by
+// OpenTofu, and the legacy versions 1 to 3 of Terraform 0.11 and older
+// still found in old buckets. It reads them from local files
+// (NewFileSource), Terraform's http backend (NewHTTPSource) and GCS
+// (NewGCSSource); package s3state reads them from S3.
 //
 // # Decoding
 //
@@ -30,6 +32,8 @@
 //     every attribute; any other shape is an error, never a silent drop.
 //   - Legacy attributes_flat (states upgraded from 0.11) is expanded into
 //     nested JSON using its ".#" and ".%" counts; its leaves stay strings.
+//     A count that is not a whole number is an error, as it is to
+//     Terraform.
 //   - serial, lineage and terraform_version fill the Stack; unknown fields,
 //     top-level or per resource or instance, are ignored (instance
 //     "identity" of Terraform 1.12+, check_results, outputs: outputs are
@@ -37,10 +41,33 @@
 //   - A UTF-8 byte order mark is skipped; UTF-16 with a byte order mark
 //     (`terraform state pull > file` in Windows PowerShell) is decoded to
 //     UTF-8, and error offsets then count bytes of that UTF-8 text.
-//   - Input that is not a version 4 state is refused with a clear cause:
-//     *VersionError (0.11 and older, or a future version), ErrEncryptedState
-//     (OpenTofu state encryption envelope), ErrNotState (the output of
-//     terraform show -json, or any other object without "version").
+//   - Input that is not a state of version 1 to 4 is refused with a clear
+//     cause: *VersionError (a future version, or 0 and below),
+//     ErrEncryptedState (OpenTofu state encryption envelope), ErrNotState
+//     (the output of terraform show -json, or any other object without
+//     "version").
+//
+// # Legacy states
+//
+// Versions 1 to 3 (Terraform 0.11 and older) hold "modules", each with a
+// path (["root", "net"]) and a map of resource instances keyed TYPE.NAME,
+// TYPE.NAME.N or data.TYPE.NAME, each with a "primary" object, "deposed"
+// objects and a provider reference (provider.aws, provider.aws.west,
+// module.net.provider.aws, or empty for the type's default provider), their
+// attributes in flatmap form. Decode reads the top-level fields as for
+// version 4 and keeps "modules" (compacted) until the end of the object,
+// since "version" may come after it; it then decodes them whole and gives
+// exactly what the version 4 state Terraform 0.12 upgrades them to gives:
+// module.net.aws_subnet.x[1] addresses, data sources dropped, the primary
+// object current (also when tainted), deposed objects keyed 00000001,
+// 00000002... in list order, attributes expanded as attributes_flat is,
+// instances in Terraform's order (module, type, name, index). Versions 1
+// and 2 have their map counts rewritten from ".#" to ".%" first, as
+// Terraform's upgrade to version 3 does; the "tainted" list of version 1 is
+// dropped, as that upgrade drops it. A bad primary object fails the state
+// like a bad instance of a version 4 state; a bad deposed object, or an
+// entry with no object at all (which Terraform drops), is skipped with a
+// DecodeOptions.Warn warning.
 //
 // To keep a large state small in memory, resources of one stack share
 // storage: RawAttributes are carved from shared blocks, and Tags maps are
@@ -48,8 +75,8 @@
 // read-only (copy before changing Tags or RawAttributes).
 //
 // Errors are *collectors.InputError values naming the location and the
-// place: resources[i].instances[j] with the resource address, and the byte
-// offset. A state either loads whole or not at all: loading only part of a
+// place: resources[i].instances[j] (modules[i].resources["KEY"] in a
+// legacy state) with the resource address, and the byte offset. A state either loads whole or not at all: loading only part of a
 // state would report its other resources as unmanaged.
 //
 // # File source and stack names

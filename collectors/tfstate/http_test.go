@@ -102,7 +102,7 @@ func TestHTTPSource(t *testing.T) {
 		{name: "500 then 200", steps: []http.HandlerFunc{status(http.StatusInternalServerError, "boom "+plantedPassword), status(http.StatusBadGateway, ""), stateBody("vpc-2")}, cycles: 1, native: "vpc-2", requests: 3},
 		{name: "500 until retries run out", steps: []http.HandlerFunc{status(http.StatusServiceUnavailable, "")}, cycles: 1, err: "HTTP 503: server error", requests: 4},
 		{name: "truncated body not retried", steps: []http.HandlerFunc{status(http.StatusOK, `{"version":4,"resources":[{"mode":"managed","type":"aws_vpc","name":"v","instances":[{"attributes":{"id":`)}, cycles: 1, err: "resources[0].instances[0] (aws_vpc.v): invalid JSON at offset 105: unexpected end of input", requests: 1},
-		{name: "version 3", steps: []http.HandlerFunc{status(http.StatusOK, `{"version":3,"modules":[]}`)}, cycles: 1, err: "version 3 is not supported", requests: 1},
+		{name: "version 0", steps: []http.HandlerFunc{status(http.StatusOK, `{"version":0,"modules":[]}`)}, cycles: 1, err: "version 0 is not supported", requests: 1},
 		{name: "418 unexpected", steps: []http.HandlerFunc{status(http.StatusTeapot, "")}, cycles: 1, err: "HTTP 418: unexpected answer", requests: 1},
 	}
 	for _, tt := range tests {

@@ -219,13 +219,11 @@ func TestDecodeNotAState(t *testing.T) {
 		{name: "version as a string", doc: `{"version": "4", "resources": []}`, msg: []string{"expected an integer"}},
 		{name: "future version 5", doc: `{"version": 5, "terraform_version": "2.0.0", "serial": 1, "lineage": "x", "resources": []}`, as: new(*VersionError), msg: []string{"version 5 is not supported"}},
 		{
-			name: "Terraform 0.11 state (version 3)",
-			doc: `{"version": 3, "terraform_version": "0.11.14", "serial": 4, "lineage": "x",
-			  "modules": [{"path": ["root"], "outputs": {"pw": {"sensitive": true, "type": "string", "value": "v3-secret"}},
-			    "resources": {"aws_db_instance.db": {"type": "aws_db_instance", "depends_on": [], "primary": {"id": "db-1", "attributes": {"id": "db-1", "password": "v3-secret"}, "meta": {}, "tainted": false}, "deposed": [], "provider": "provider.aws"}},
-			    "depends_on": []}]}`,
+			name: "version 0",
+			doc: `{"version": 0, "serial": 4,
+			  "modules": [{"path": ["root"], "outputs": {"pw": {"sensitive": true, "type": "string", "value": "v0-secret"}}, "resources": {}}]}`,
 			as:  new(*VersionError),
-			msg: []string{"version 3 is not supported", "Terraform 0.12"},
+			msg: []string{"version 0 is not supported", "versions 1 to 4"},
 		},
 	}
 	for _, tt := range tests {
