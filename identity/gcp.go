@@ -39,6 +39,15 @@ package identity
 // ids of each delta, so that google_*_iam_binding and _iam_member
 // resources get the event.
 //
+// Folders and the organisation are named by number, as CAI, Terraform and
+// the audit logs all name them (//cloudresourcemanager.googleapis.com/
+// folders/123, organizations/456). The organisation's row is a data source
+// (DataSource: Terraform only reads it) kept for its IAM rows; both rows
+// are OrgLevel: only a listing of the organisation holds them all. A
+// google_folder_iam_* or google_organization_iam_* resource passed without
+// its folder or org_id attribute is named from its Terraform id, whose
+// parent part precedes the role (gcpIAMParentFromID).
+//
 // Service accounts are keyed by email, as Terraform and the CAI collector
 // name them. IAM audit entries often name one by its numeric unique id
 // (resourceName "projects/-/serviceAccounts/1123..."); GCPAuditResources
@@ -124,7 +133,20 @@ type GCPType struct {
 	IAM        GCPIAMKind
 	Parent     string
 	ParentAttr string
+	// DataSource marks a type that Terraform only reads (google_organization
+	// is a data source): no google_* resource manages it, so an inventory
+	// never covers it and its assets are never unmanaged or missing. Its
+	// row names the resource for its IAM rows and for audit entries.
+	DataSource bool
+	// OrgLevel marks a resource that lives above projects (a folder, the
+	// organisation): a listing of projects never holds it, only one of the
+	// organisation holds them all.
+	OrgLevel bool
 }
+
+// Managed reports whether a google_* resource of Terraform manages
+// resources of this row (every row but the data sources).
+func (r *GCPType) Managed() bool { return !r.DataSource }
 
 // Lists of commonly changed attributes.
 var (
@@ -157,6 +179,14 @@ func gcpUpd(name string, attrs ...string) GCPMethod {
 	return GCPMethod{Name: name, Op: GCPUpdate, Attributes: attrs}
 }
 
+// gcpFolderMethods lists the folder methods of one Resource Manager
+// version (prefix "google.cloud.resourcemanager.v3.Folders.").
+func gcpFolderMethods(prefix string) []GCPMethod {
+	return gcpWith(gcpCRUD(prefix, "CreateFolder,UndeleteFolder", "", "DeleteFolder"),
+		gcpUpd(prefix+"UpdateFolder", "display_name"),
+		gcpUpd(prefix+"MoveFolder", "parent"))
+}
+
 func gcpSetIAMMethods(names ...string) []GCPMethod {
 	out := make([]GCPMethod, len(names))
 	for i, n := range names {
@@ -173,7 +203,7 @@ func gcpIAMRows(prefix, parent, parentAttr string, methods []GCPMethod) []GCPTyp
 		out = append(out, GCPType{
 			Terraform: prefix + "_iam_" + string(k), AssetType: p.AssetType, Service: p.Service,
 			CAIName: p.CAIName, AuditNames: p.AuditNames, Methods: methods,
-			IAM: k, Parent: parent, ParentAttr: parentAttr,
+			IAM: k, Parent: parent, ParentAttr: parentAttr, OrgLevel: p.OrgLevel,
 		})
 	}
 	return out
@@ -271,6 +301,27 @@ var gcpBase = []GCPType{
 		CAIName: "//cloudresourcemanager.googleapis.com/projects/{project}", AuditNames: []string{"projects/{project}"},
 		TerraformIDs: []string{"projects/{project}", "{project}"}, Attrs: map[string]string{"project": "project_id"},
 		Methods: gcpCRUD("", "CreateProject", "UpdateProject", "DeleteProject"),
+	},
+	{
+		// Folders change through Resource Manager v2 and v3 (the google
+		// provider calls v3); CreateFolder, MoveFolder, DeleteFolder and
+		// UndeleteFolder are long-running operations. DeleteFolder only
+		// requests deletion: the folder stays, DELETE_REQUESTED, for 30
+		// days and UndeleteFolder brings it back.
+		Terraform: "google_folder", AssetType: "cloudresourcemanager.googleapis.com/Folder", Service: "cloudresourcemanager.googleapis.com",
+		CAIName: "//cloudresourcemanager.googleapis.com/folders/{folder}", AuditNames: []string{"folders/{folder}"},
+		TerraformIDs: []string{"folders/{folder}", "{folder}"}, Attrs: map[string]string{"folder": "name"},
+		Methods: gcpWith(gcpFolderMethods("google.cloud.resourcemanager.v3.Folders."),
+			gcpFolderMethods("google.cloud.resourcemanager.v2.Folders.")...),
+		OrgLevel: true,
+	},
+	{
+		// The organisation: Terraform reads it (data "google_organization")
+		// and manages its IAM policy (google_organization_iam_*).
+		Terraform: "google_organization", AssetType: "cloudresourcemanager.googleapis.com/Organization", Service: "cloudresourcemanager.googleapis.com",
+		CAIName: "//cloudresourcemanager.googleapis.com/organizations/{org}", AuditNames: []string{"organizations/{org}"},
+		TerraformIDs: []string{"organizations/{org}", "{org}"}, Attrs: map[string]string{"org": "name"},
+		DataSource: true, OrgLevel: true,
 	},
 	{
 		Terraform: "google_service_account", AssetType: "iam.googleapis.com/ServiceAccount", Service: "iam.googleapis.com",
@@ -410,6 +461,12 @@ var GCPTypes = func() []GCPType {
 		gcpSetIAMMethods("storage.setIamPermissions", "SetIamPolicy"))...)
 	rows = append(rows, gcpIAMRows("google_project", "google_project", "project",
 		gcpSetIAMMethods("SetIamPolicy"))...)
+	// Folders and the organisation: the provider calls Resource Manager v3
+	// for folders and v1 (methodName "SetIamPolicy") for the organisation.
+	rows = append(rows, gcpIAMRows("google_folder", "google_folder", "folder",
+		gcpSetIAMMethods("google.cloud.resourcemanager.v3.Folders.SetIamPolicy", "google.cloud.resourcemanager.v2.Folders.SetIamPolicy", "SetIamPolicy"))...)
+	rows = append(rows, gcpIAMRows("google_organization", "google_organization", "org_id",
+		gcpSetIAMMethods("SetIamPolicy", "google.cloud.resourcemanager.v3.Organizations.SetIamPolicy"))...)
 	rows = append(rows, gcpIAMRows("google_pubsub_topic", "google_pubsub_topic", "topic",
 		gcpSetIAMMethods("google.iam.v1.IAMPolicy.SetIamPolicy", "SetIamPolicy"))...)
 	rows = append(rows, gcpIAMRows("google_service_account", "google_service_account", "service_account_id",
@@ -617,6 +674,9 @@ func (r *GCPType) CanonicalFromTerraform(attrs map[string]any) string {
 func (r *GCPType) iamCanonical(attrs map[string]any) string {
 	parent := gcpByTF[r.Parent]
 	pv := gcpStr(attrs[r.ParentAttr])
+	if pv == "" {
+		pv = gcpIAMParentFromID(gcpStr(attrs["id"]), r.IAM, gcpStr(attrs["role"]))
+	}
 	if parent == nil || pv == "" {
 		return ""
 	}
@@ -654,6 +714,33 @@ func (r *GCPType) iamCanonical(attrs map[string]any) string {
 		cond = gcpIAMConditionFromID(gcpStr(attrs["id"]), r.IAM, role, member)
 	}
 	return GCPIAMCanonicalWithCondition(base, r.IAM, role, member, cond)
+}
+
+// gcpIAMParentFromID returns the parent part of a google_*_iam_* Terraform
+// id, for callers that pass the id but not the parent attribute (folder,
+// org_id). The provider sets a policy's id to its resource's id, and a
+// binding's and member's to "<resource>/<role>..." (older versions:
+// "<resource> <role> ..."): the parent ends where "/<role>" or " <role>"
+// first stands as whole segments.
+func gcpIAMParentFromID(id string, kind GCPIAMKind, role string) string {
+	if id == "" {
+		return ""
+	}
+	if kind == GCPIAMPolicy {
+		return id
+	}
+	if role == "" {
+		return ""
+	}
+	for i := 1; i+len(role) < len(id); i++ {
+		if id[i] != '/' && id[i] != ' ' || !strings.HasPrefix(id[i+1:], role) {
+			continue
+		}
+		if end := i + 1 + len(role); end == len(id) || id[end] == '/' || id[end] == ' ' {
+			return id[:i]
+		}
+	}
+	return ""
 }
 
 // gcpSAProject is the project of a user-managed service account email
@@ -1101,14 +1188,38 @@ func gcpMethodRow(service, method string) *GCPType {
 	return nil
 }
 
+// gcpResponseRow returns the row of the resource an entry's response may
+// name besides its resourceName: the row owning a method that the matched
+// row does not have (a create logged on the parent, of another type), or
+// the matched row itself for a create method of its own (a folder created
+// in a folder may log the parent folder). It is nil without a payload and
+// for the other methods of the matched row.
+func gcpResponseRow(row *GCPType, service, method string, payload map[string]any) *GCPType {
+	if payload == nil {
+		return nil
+	}
+	if row != nil && row.hasMethod(method) {
+		if m, _ := GCPMethodOf(row, service, method); m.Op == GCPCreate {
+			return row
+		}
+		return nil
+	}
+	return gcpMethodRow(service, method)
+}
+
 // gcpResponseResource returns the canonical id of the resource of row r
-// that an audit entry's response names (response.name, or for service
+// that an audit entry's response names (response.name, the result of a
+// finished long-running operation response.response.name, or for service
 // accounts response.email): the resource a create method made when the
 // entry's resourceName names its parent (CreateServiceAccount logs the
-// project, CreateServiceAccountKey the service account).
+// project, CreateServiceAccountKey the service account, CreateFolder may
+// log the parent organisation or folder).
 func gcpResponseResource(r *GCPType, labels map[string]string, payload map[string]any) string {
 	resp := gcpGet(payload, "response")
-	if n := gcpStr(gcpGet(resp, "name")); n != "" {
+	for _, n := range []string{gcpStr(gcpGet(resp, "name")), gcpStr(gcpGet(gcpGet(resp, "response"), "name"))} {
+		if n == "" {
+			continue
+		}
 		if s, ok := r.canonicalOfAuditName(strings.TrimPrefix(n, "/"), labels, payload); ok {
 			return s
 		}
@@ -1134,9 +1245,11 @@ func gcpResponseResource(r *GCPType, labels map[string]string, payload map[strin
 //     resource.labels.email_id or the request/response/authorizationInfo
 //     names (see gcpServiceAccountEmail);
 //   - a create method whose resourceName is the parent (CreateServiceAccount
-//     logs "projects/p", CreateServiceAccountKey the service account) also
-//     names the created resource from response.name (or response.email);
-//     when the parent matched no row, that resource replaces it;
+//     logs "projects/p", CreateServiceAccountKey the service account,
+//     CreateFolder the parent organisation or folder) also names the
+//     created resource from response.name, the finished operation's
+//     response.response.name (or response.email); when the parent matched
+//     no row, that resource replaces it;
 //   - a SetIamPolicy-like method names, after the resource and its
 //     "/iamPolicy", the binding id (with its condition, if any) and the
 //     member id of every binding delta the entry logs (ADD and REMOVE),
@@ -1152,14 +1265,12 @@ func GCPAuditResources(service, method, resourceName string, labels map[string]s
 		}
 	}
 	ids = []string{id}
-	if payload != nil && (row == nil || !row.hasMethod(method)) {
-		if mr := gcpMethodRow(service, method); mr != nil && mr != row {
-			if cid := gcpResponseResource(mr, labels, payload); cid != "" && cid != id {
-				if row == nil {
-					ids, row = []string{cid}, mr
-				} else {
-					ids = append(ids, cid)
-				}
+	if mr := gcpResponseRow(row, service, method, payload); mr != nil {
+		if cid := gcpResponseResource(mr, labels, payload); cid != "" && cid != id {
+			if row == nil {
+				ids, row = []string{cid}, mr
+			} else {
+				ids = append(ids, cid)
 			}
 		}
 	}

@@ -62,6 +62,16 @@ var gcpRowCases = map[string]gcpRowCase{
 		tf: map[string]any{"id": "projects/p1", "project_id": "p1"}, audit: "projects/p1",
 		method: "UpdateProject", op: GCPUpdate, canonical: "//cloudresourcemanager.googleapis.com/projects/p1",
 	},
+	"google_folder": {
+		tf: map[string]any{"id": "folders/4417", "name": "folders/4417", "folder_id": "4417"}, audit: "folders/4417",
+		method: "google.cloud.resourcemanager.v3.Folders.UpdateFolder", op: GCPUpdate,
+		canonical: "//cloudresourcemanager.googleapis.com/folders/4417",
+	},
+	"google_organization": {
+		// A data source: only its IAM policy changes (no method of its own).
+		tf: map[string]any{"id": "organizations/8802", "org_id": "8802"}, audit: "organizations/8802",
+		method: "SetIamPolicy", op: GCPSetIAM, canonical: "//cloudresourcemanager.googleapis.com/organizations/8802",
+	},
 	"google_service_account": {
 		tf:    map[string]any{"id": "projects/p1/serviceAccounts/ci@p1.iam.gserviceaccount.com"},
 		audit: "projects/p1/serviceAccounts/ci@p1.iam.gserviceaccount.com", method: "google.iam.admin.v1.CreateServiceAccount", op: GCPCreate,
@@ -161,6 +171,39 @@ var gcpRowCases = map[string]gcpRowCase{
 		audit: "projects/p1", method: "SetIamPolicy", op: GCPSetIAM,
 		canonical: "//cloudresourcemanager.googleapis.com/projects/p1/iamPolicy/roles/viewer/members/user:jane@example.com",
 	},
+	// The google provider accepts folder as "folders/N" or "N" and keys
+	// folder IAM resources by "folders/N"; org_id is the bare number.
+	"google_folder_iam_policy": {
+		tf: map[string]any{"id": "folders/4417", "folder": "folders/4417"}, audit: "folders/4417",
+		method: "google.cloud.resourcemanager.v3.Folders.SetIamPolicy", op: GCPSetIAM,
+		canonical: "//cloudresourcemanager.googleapis.com/folders/4417/iamPolicy",
+	},
+	"google_folder_iam_binding": {
+		tf:    map[string]any{"id": "folders/4417/roles/resourcemanager.folderViewer", "folder": "4417", "role": "roles/resourcemanager.folderViewer"},
+		audit: "folders/4417", method: "google.cloud.resourcemanager.v2.Folders.SetIamPolicy", op: GCPSetIAM,
+		canonical: "//cloudresourcemanager.googleapis.com/folders/4417/iamPolicy/roles/resourcemanager.folderViewer",
+	},
+	"google_folder_iam_member": {
+		tf: map[string]any{"id": "folders/4417/roles/editor/group:platform@example.com", "folder": "folders/4417",
+			"role": "roles/editor", "member": "group:platform@example.com"},
+		audit: "folders/4417", method: "google.cloud.resourcemanager.v3.Folders.SetIamPolicy", op: GCPSetIAM,
+		canonical: "//cloudresourcemanager.googleapis.com/folders/4417/iamPolicy/roles/editor/members/group:platform@example.com",
+	},
+	"google_organization_iam_policy": {
+		tf: map[string]any{"id": "8802", "org_id": "8802"}, audit: "organizations/8802", method: "SetIamPolicy", op: GCPSetIAM,
+		canonical: "//cloudresourcemanager.googleapis.com/organizations/8802/iamPolicy",
+	},
+	"google_organization_iam_binding": {
+		tf:    map[string]any{"id": "8802/roles/orgpolicy.policyAdmin", "org_id": "8802", "role": "roles/orgpolicy.policyAdmin"},
+		audit: "organizations/8802", method: "google.cloud.resourcemanager.v3.Organizations.SetIamPolicy", op: GCPSetIAM,
+		canonical: "//cloudresourcemanager.googleapis.com/organizations/8802/iamPolicy/roles/orgpolicy.policyAdmin",
+	},
+	"google_organization_iam_member": {
+		tf: map[string]any{"id": "8802/roles/billing.user/user:jane@example.com", "org_id": "8802",
+			"role": "roles/billing.user", "member": "user:Jane@example.com"},
+		audit: "organizations/8802", method: "SetIamPolicy", op: GCPSetIAM,
+		canonical: "//cloudresourcemanager.googleapis.com/organizations/8802/iamPolicy/roles/billing.user/members/user:jane@example.com",
+	},
 	"google_pubsub_topic_iam_policy": {
 		tf: map[string]any{"topic": "projects/p1/topics/t"}, audit: "projects/p1/topics/t",
 		method: "google.iam.v1.IAMPolicy.SetIamPolicy", op: GCPSetIAM, canonical: "//pubsub.googleapis.com/projects/p1/topics/t/iamPolicy",
@@ -220,7 +263,14 @@ func TestGCPTableRows(t *testing.T) {
 			require.True(t, ok, "every row needs a test case")
 			require.NotEmpty(t, row.AssetType)
 			require.NotEmpty(t, row.Service)
-			require.NotEmpty(t, row.Methods)
+			if row.DataSource {
+				// Terraform only reads it: nothing it manages changes it.
+				require.Empty(t, row.Methods)
+				require.False(t, row.Managed())
+			} else {
+				require.NotEmpty(t, row.Methods)
+				require.True(t, row.Managed())
+			}
 
 			// Terraform -> canonical.
 			require.Equal(t, c.canonical, GCPCanonicalFromTerraform(row.Terraform, c.tf))

@@ -97,7 +97,7 @@ func (s *APISource) Inventory(ctx context.Context) (collectors.Inventory, []erro
 	mp := newMapper(s.name)
 	var errs []error
 	var projects []string
-	anyParent := false
+	anyParent, orgParent := false, false
 	for _, parent := range s.cfg.Parents {
 		var got []Asset
 		err := s.list(ctx, c, parent, &got)
@@ -112,6 +112,8 @@ func (s *APISource) Inventory(ctx context.Context) (collectors.Inventory, []erro
 			projects = append(projects, p)
 		} else {
 			anyParent = true
+			// Only an organisation's listing holds every folder.
+			orgParent = orgParent || strings.HasPrefix(parent, "organizations/")
 		}
 	}
 	inv.Resources = mp.resources()
@@ -122,7 +124,7 @@ func (s *APISource) Inventory(ctx context.Context) (collectors.Inventory, []erro
 		return inv, errs // nothing listed completely
 	}
 	sort.Strings(projects)
-	inv.Coverage = coverage(s.cfg.AssetTypes, projects)
+	inv.Coverage = coverage(s.cfg.AssetTypes, projects, orgParent)
 	return inv, errs
 }
 
@@ -174,7 +176,12 @@ func fromProto(a *assetpb.Asset) Asset {
 			for i, m := range b.GetMembers() {
 				ms[i] = m
 			}
-			bs = append(bs, map[string]any{"role": b.GetRole(), "members": ms})
+			bm := map[string]any{"role": b.GetRole(), "members": ms}
+			if c := b.GetCondition(); c != nil {
+				// Conditional bindings of one role are distinct grants.
+				bm["condition"] = map[string]any{"title": c.GetTitle(), "description": c.GetDescription(), "expression": c.GetExpression()}
+			}
+			bs = append(bs, bm)
 		}
 		x.IAMPolicy = map[string]any{"bindings": bs}
 	}

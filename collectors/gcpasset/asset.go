@@ -23,13 +23,26 @@
 // logs name them) from the resource data, also for IAM-only assets when the
 // same read held the resource.
 //
+// # Folders and the organisation
+//
+// Folder assets become google_folder (display_name, parent, lifecycle_state
+// from v1's lifecycleState or v3's state, name, folder_id); a folder whose
+// deletion was requested (DELETE_REQUESTED, listed for the 30 days it can
+// be undeleted) is Gone: not live, so missing if a state manages it and
+// never unmanaged. The Organization asset becomes google_organization, a
+// type Terraform only reads: it is never in Coverage, so it is never
+// unmanaged. Folders are in Coverage only for input that holds them all:
+// an export whose files hold Folder assets (or whose AssetTypes name
+// them), a ListAssets of an organisation (not of projects or a folder).
+//
 // # IAM policies
 //
 // An asset's iamPolicy becomes resources of the google_*_iam_policy type of
 // its parent (ID = parent id + "/iamPolicy", attribute policy_data = the
 // policy JSON with bindings sorted by role and members sorted), plus one
-// google_*_iam_binding per role (role, members) and one google_*_iam_member
-// per member (role, member), with the canonical ids of identity's table, so
+// google_*_iam_binding per role and condition (role, members, condition)
+// and one google_*_iam_member per member of each (role, member,
+// condition), with the canonical ids of identity's table, so
 // that whichever of the three Terraform styles a stack uses meets its live
 // counterpart. IAM types are never in Coverage: absence from CAI does not
 // make a binding "missing" and the policies of every project are not
@@ -47,7 +60,9 @@
 // export (<prefix>/<asset type>/0). A bad record (a line cut short,
 // malformed JSON, an object that is not an asset) is an
 // *collectors.InputError naming the file and its line(s) and costs only
-// itself. Assets that carry only an IAM, org or access policy say nothing
+// itself; so does an asset whose IAM policy is not an object (or whose
+// bindings are not an array of objects), which read as no policy would
+// make every grant look removed. Assets that carry only an IAM, org or access policy say nothing
 // of which resources exist: their types are not in the Coverage.
 package gcpasset
 
@@ -95,8 +110,13 @@ var contentKeys = []string{"iamPolicy", "iam_policy", "orgPolicy", "org_policy",
 // (SearchAllResources: versionedResources, project, labels).
 func assetFromMap(m map[string]any) (Asset, error) {
 	a := Asset{Name: str(pick(m, "name")), AssetType: str(pick(m, "assetType", "asset_type"))}
-	if a.Name == "" || a.AssetType == "" {
+	switch {
+	case a.Name == "" && a.AssetType == "":
 		return a, fmt.Errorf("asset without name or asset type")
+	case a.Name == "":
+		return a, fmt.Errorf("asset without name (asset type %s)", a.AssetType)
+	case a.AssetType == "":
+		return a, fmt.Errorf("asset %s without asset type", a.Name)
 	}
 	if r, ok := pick(m, "resource").(map[string]any); ok {
 		a.Data, _ = pick(r, "data").(map[string]any)
@@ -120,13 +140,51 @@ func assetFromMap(m map[string]any) (Asset, error) {
 			}
 		}
 	}
-	a.IAMPolicy, _ = pick(m, "iamPolicy", "iam_policy").(map[string]any)
+	pol, err := iamPolicyOf(m)
+	if err != nil {
+		return a, fmt.Errorf("asset %s: %w", a.Name, err)
+	}
+	a.IAMPolicy = pol
 	if anc, ok := pick(m, "ancestors").([]any); ok {
 		for _, x := range anc {
 			a.Ancestors = append(a.Ancestors, str(x))
 		}
 	}
 	return a, nil
+}
+
+// iamPolicyOf returns an asset's IAM policy (nil when absent or null). A
+// policy that is not an object, or whose bindings are not an array of
+// objects, is an error: read as no policy, every grant it holds would
+// look removed.
+func iamPolicyOf(m map[string]any) (map[string]any, error) {
+	key := "iamPolicy"
+	v := pick(m, key)
+	if v == nil {
+		key = "iam_policy"
+		v = pick(m, key)
+	}
+	if v == nil {
+		return nil, nil
+	}
+	pol, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s is %s, not an object", key, jsonKind(v))
+	}
+	bs, ok := pol["bindings"]
+	if !ok || bs == nil {
+		return pol, nil
+	}
+	list, ok := bs.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s.bindings is %s, not an array", key, jsonKind(bs))
+	}
+	for i, b := range list {
+		if _, ok := b.(map[string]any); !ok {
+			return nil, fmt.Errorf("%s.bindings[%d] is %s, not an object", key, i, jsonKind(b))
+		}
+	}
+	return pol, nil
 }
 
 // pick returns the first of keys present with a value that is not null
@@ -227,7 +285,7 @@ func (mp *mapper) resources() []collectors.LiveResource {
 			r := model.Resource{ID: id, Type: a.AssetType, Provider: "google", Account: account, Region: region, Source: mp.source}
 			if known {
 				r.Type = row.Terraform
-				r.Attributes = convert(row.Terraform, a.Data)
+				r.Attributes = convert(row.Terraform, a.Name, a.Data)
 				if r.Attributes != nil {
 					r.NativeID = str(r.Attributes["id"])
 				}
@@ -236,7 +294,7 @@ func (mp *mapper) resources() []collectors.LiveResource {
 			if r.Tags == nil && len(a.Labels) > 0 {
 				r.Tags = a.Labels
 			}
-			out = append(out, collectors.LiveResource{Resource: r, Partial: true})
+			out = append(out, collectors.LiveResource{Resource: r, Partial: true, Gone: pendingDeletion(a)})
 		}
 		if a.IAMPolicy != nil && known {
 			out = append(out, mp.iam(id, row, account, region, a.IAMPolicy)...)
@@ -381,13 +439,24 @@ func projectSeg(name string) string {
 	return p
 }
 
-// coverage builds the Coverage of mapped (non-IAM) asset types.
-func coverage(assetTypes []string, projects []string) collectors.Coverage {
+// pendingDeletion reports whether an asset is a folder whose deletion was
+// requested (DELETE_REQUESTED: CAI still lists it for the 30 days it can
+// be undeleted, but it is not live).
+func pendingDeletion(a Asset) bool {
+	return a.AssetType == "cloudresourcemanager.googleapis.com/Folder" &&
+		firstStr(a.Data, "state", "lifecycleState") == "DELETE_REQUESTED"
+}
+
+// coverage builds the Coverage of mapped (non-IAM) asset types that
+// Terraform manages: never the organisation (a data source). Folders
+// (OrgLevel rows) are covered only when orgLevel says the input holds
+// every one of them (an organisation's listing or export).
+func coverage(assetTypes []string, projects []string, orgLevel bool) collectors.Coverage {
 	c := collectors.Coverage{Types: map[string]bool{}}
 	for _, at := range assetTypes {
 		for i := range identity.GCPTypes {
 			r := &identity.GCPTypes[i]
-			if r.AssetType == at && r.IAM == identity.GCPIAMNone {
+			if r.AssetType == at && r.IAM == identity.GCPIAMNone && r.Managed() && (orgLevel || !r.OrgLevel) {
 				c.Types[r.Terraform] = true
 			}
 		}

@@ -172,6 +172,27 @@ var converters = map[string]func(d map[string]any, a attrs){
 		a.last(d, "region", "region")
 		a.labels(d, "labels")
 	},
+	"google_folder": func(d map[string]any, a attrs) {
+		// Resource Manager v2 (lifecycleState) and v3 (state) forms;
+		// Terraform's lifecycle_state holds v3's state.
+		a.copy(d, "display_name", "displayName", "parent", "parent")
+		if st := firstStr(d, "state", "lifecycleState"); st != "" {
+			a["lifecycle_state"] = st
+		}
+		a.hierarchyName(str(d["name"]), "folders/", "folder_id")
+	},
+	"google_organization": func(d map[string]any, a attrs) {
+		a.copy(d, "domain", "displayName")
+		if st := firstStr(d, "state", "lifecycleState"); st != "" {
+			a["lifecycle_state"] = st
+		}
+		// v1 nests the customer id in owner, v3 has it at the top.
+		a.copy(d, "directory_customer_id", "directoryCustomerId")
+		if o, ok := d["owner"].(map[string]any); ok {
+			a.copy(o, "directory_customer_id", "directoryCustomerId")
+		}
+		a.hierarchyName(str(d["name"]), "organizations/", "org_id")
+	},
 	"google_project": func(d map[string]any, a attrs) {
 		a.copy(d, "project_id", "projectId", "name", "name", "number", "projectNumber")
 		a.labels(d, "labels")
@@ -310,18 +331,40 @@ func init() {
 	converters["google_cloud_run_v2_service"] = converters["google_cloud_run_service"]
 }
 
-// convert returns the Terraform-form attributes of a mapped type.
-func convert(tfType string, d map[string]any) map[string]any {
+// convert returns the Terraform-form attributes of a mapped type from the
+// resource data of the asset named name.
+func convert(tfType, name string, d map[string]any) map[string]any {
 	f := converters[tfType]
 	if f == nil || d == nil {
 		return nil
 	}
 	a := attrs{}
 	f(d, a)
+	if _, ok := a["name"]; !ok {
+		// Data without its name (a folder's or the organisation's): the
+		// asset's full name says it.
+		switch tfType {
+		case "google_folder":
+			a.hierarchyName(strings.TrimPrefix(name, "//cloudresourcemanager.googleapis.com/"), "folders/", "folder_id")
+		case "google_organization":
+			a.hierarchyName(strings.TrimPrefix(name, "//cloudresourcemanager.googleapis.com/"), "organizations/", "org_id")
+		}
+	}
 	if len(a) == 0 {
 		return nil
 	}
 	return a
+}
+
+// hierarchyName sets id and name to a folder's or organisation's resource
+// name ("folders/123") and numAttr to its number, when name has prefix
+// and a number.
+func (a attrs) hierarchyName(name, prefix, numAttr string) {
+	num, ok := strings.CutPrefix(name, prefix)
+	if !ok || num == "" || strings.Contains(num, "/") {
+		return
+	}
+	a["id"], a["name"], a[numAttr] = name, name, num
 }
 
 type attrs map[string]any

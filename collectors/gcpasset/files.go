@@ -146,7 +146,9 @@ func (s *FileSource) Inventory(ctx context.Context) (collectors.Inventory, []err
 			}
 		}
 	}
-	return collectors.Inventory{Source: s.name, Resources: res, Coverage: coverage(types, projects)}, errs
+	// The files say what they hold: Folder assets read (or configured)
+	// mean an export of the organisation.
+	return collectors.Inventory{Source: s.name, Resources: res, Coverage: coverage(types, projects, true)}, errs
 }
 
 // expandExports resolves the configured paths. A directory means the
@@ -261,12 +263,16 @@ func jsonKind(v any) string {
 	switch v.(type) {
 	case string:
 		return "a string"
-	case json.Number:
+	case json.Number, float64:
 		return "a number"
 	case bool:
 		return "a boolean"
 	case nil:
 		return "null"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -41,6 +41,8 @@ const (
 	kCryptoKeyID
 	kRole
 	kMember
+	kFolder
+	kOrgID
 	numIDKeys
 )
 
@@ -48,7 +50,8 @@ const (
 const firstGCPKey = kName
 
 var idKeyNames = [numIDKeys]string{"id", "arn", "region", "location", "zone", "account_id", "owner_id", "project", "tags_all", "tags", "effective_labels", "labels",
-	"name", "email", "project_id", "dataset_id", "managed_zone", "type", "cluster", "bucket", "topic", "service_account_id", "crypto_key_id", "role", "member"}
+	"name", "email", "project_id", "dataset_id", "managed_zone", "type", "cluster", "bucket", "topic", "service_account_id", "crypto_key_id", "role", "member",
+	"folder", "org_id"}
 
 func idKeyIndex(k []byte) int {
 	switch string(k) {
@@ -102,6 +105,10 @@ func idKeyIndex(k []byte) int {
 		return kRole
 	case "member":
 		return kMember
+	case "folder":
+		return kFolder
+	case "org_id":
+		return kOrgID
 	}
 	return -1
 }
