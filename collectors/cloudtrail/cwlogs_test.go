@@ -451,3 +451,32 @@ func FuzzScanDocuments(f *testing.F) {
 		})
 	})
 }
+
+// The prefix is Firehose's own: a folder ("firehose" or "firehose/"), or a
+// literal string Firehose runs into the year ("ct-").
+func TestFirehosePrefixForms(t *testing.T) {
+	for _, tc := range []struct{ prefix, keyRoot string }{
+		{"firehose", "firehose/"},
+		{"firehose/", "firehose/"},
+		{"/firehose/", "firehose/"},
+		{"ct-", "ct-"},
+		{"logs/ct_", "logs/ct_"},
+		{"", ""},
+	} {
+		dir := t.TempDir()
+		key := tc.keyRoot + "2024/05/01/10/ct-to-s3-1-2024-05-01-10-15-22-8d1c4c2a"
+		writeFile(t, dir, key, gzipMembers(t, envelope(t, "DATA_MESSAGE", logEvent(0, rec("e1", "DeleteVpc", "")))))
+		// A neighbour the literal prefix must not take for its own.
+		writeFile(t, dir, tc.keyRoot+"x/2024/05/01/10/other", gzipMembers(t, envelope(t, "DATA_MESSAGE", logEvent(0, rec("other", "DeleteVpc", "")))))
+		var log logLines
+		src := firehoseSource(t, dir, &log, func(c *FileConfig) { c.Prefix = tc.prefix })
+		cp := memCheckpoints{}
+		b, errs := src.Events(context.Background(), cp)
+		require.Empty(t, errs, tc.prefix)
+		require.Equal(t, []string{"e1"}, ids(b.Events), "prefix %q", tc.prefix)
+		cp.commit(b)
+		b, errs = src.Events(context.Background(), cp)
+		require.Empty(t, errs, tc.prefix)
+		require.Empty(t, b.Events, "prefix %q: read once", tc.prefix)
+	}
+}

@@ -241,9 +241,10 @@ func (s *FileSource) Events(ctx context.Context, cp collectors.CheckpointReader)
 				}
 				break
 			}
-			if errors.Is(err, ErrNoRecords) {
-				// Whole, but not a log file (a digest, a manifest, another
-				// tool's JSON, no Records array): reading it again cannot help.
+			if errors.Is(err, ErrNotLogFile) {
+				// Not a log file (a digest, a manifest, another tool's
+				// JSON, no Records array; another compression or a binary
+				// format): reading it again cannot help.
 				errs = append(errs, fmt.Errorf("%w (skipped)", err))
 				done[k] = true
 				continue
@@ -340,6 +341,11 @@ func (s *FileSource) readFile(ctx context.Context, key string, batch *collectors
 		// No record from its start: it may be a file of CloudWatch Logs
 		// envelopes (told by its content, cwlogs.go), read again as such.
 		return s.readDocuments(key, mem, batch, seen)
+	}
+	if errors.Is(err, ErrTrailingData) {
+		// Every record was read; reading it again would give the same.
+		s.log.Warn("bytes after the last document of a CloudTrail log file; its records were read", "source", s.name, "file", s.store.Location(key), "error", err)
+		err = nil
 	}
 	if err != nil {
 		return kept, &collectors.InputError{Source: s.name, Location: s.store.Location(key), Place: placeOf(err), Err: err}
@@ -536,9 +542,13 @@ func (l localStore) Prefixes(_ context.Context, prefix string) ([]string, error)
 	return out, nil
 }
 
+// Keys lists the files whose keys start with prefix, as S3 lists objects:
+// a prefix that is not a folder ("logs/ct-") takes the names in its
+// folder that start with it.
 func (l localStore) Keys(_ context.Context, prefix, startAfter string) ([]string, error) {
 	var out []string
-	base := filepath.Join(l.root, filepath.FromSlash(prefix))
+	folder := prefix[:strings.LastIndexByte(prefix, '/')+1]
+	base := filepath.Join(l.root, filepath.FromSlash(folder))
 	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -549,14 +559,18 @@ func (l localStore) Keys(_ context.Context, prefix, startAfter string) ([]string
 		}
 		k := filepath.ToSlash(rel)
 		if d.IsDir() {
-			// A folder whose every key sorts before startAfter (an earlier
-			// day) is not walked.
-			if dir := k + "/"; p != base && dir < startAfter && !strings.HasPrefix(startAfter, dir) {
+			if p == base {
+				return nil
+			}
+			dir := k + "/"
+			// A folder outside the prefix, or whose every key sorts
+			// before startAfter (an earlier day), is not walked.
+			if !strings.HasPrefix(dir, prefix) || dir < startAfter && !strings.HasPrefix(startAfter, dir) {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if k > startAfter {
+		if strings.HasPrefix(k, prefix) && k > startAfter {
 			out = append(out, k)
 		}
 		return nil

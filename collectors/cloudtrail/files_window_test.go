@@ -185,7 +185,7 @@ func TestFilesOldCheckpointFormats(t *testing.T) {
 				ls.put(logKey(0, "a"), gz(t, records(rec("e0", "DeleteVpc", ""))))
 				ls.put(logKey(1, "x"), gz(t, records(rec("e1", "DeleteVpc", ""))))
 				if tc.errs != nil {
-					ls.put(logKey(2, "c"), []byte("not gzip"))
+					ls.put(logKey(2, "c"), gz(t, records(rec("e2", "DeleteVpc", "")))[:30]) // cut: damaged, not another kind of file
 					ls.put(logKey(3, "d"), gz(t, records(rec("e3", "DeleteVpc", ""))))
 				} else {
 					ls.put(logKey(2, "c"), gz(t, records(rec("e2", "DeleteVpc", ""))))

@@ -35,12 +35,23 @@ func (s *FileSource) logPrefixes(ctx context.Context) ([]string, []error) {
 	return []string{s.firehoseRoot()}, nil
 }
 
-// firehoseRoot is the configured prefix as a folder ("" for none).
+// firehoseRoot is the configured prefix as Firehose writes it in front of
+// its YYYY/MM/DD/HH/ folders: a folder ("cloudtrail" or "cloudtrail/" give
+// "cloudtrail/"), or, when it ends in another character than a letter, a
+// digit or a slash, the literal string Firehose runs into the year ("ct-",
+// "logs_"). "" for none.
 func (s *FileSource) firehoseRoot() string {
-	if root := strings.Trim(s.cfg.Prefix, "/"); root != "" {
+	root := strings.TrimLeft(s.cfg.Prefix, "/")
+	if root == "" {
+		return ""
+	}
+	switch c := root[len(root)-1]; {
+	case c == '/':
+		return root
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 		return root + "/"
 	}
-	return ""
+	return root
 }
 
 // isLogKey reports whether a key listed under prefix p is a file to read.

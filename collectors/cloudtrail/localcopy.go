@@ -44,20 +44,23 @@ func (s *FileSource) storeKey(s3Key string) (key string, ok bool) {
 // layoutPart returns the part of an object key from its last AWSLogs/
 // segment on: AWSLogs/[o-org/]ACCOUNT/KIND/REGION/YYYY/MM/DD/NAME. Only the
 // segment count after AWSLogs/ is checked here (the caller compares the
-// result with real keys); no segment may be empty, "." or "..".
+// result with real keys); no segment of that part may be empty, "." or
+// "..".
 func layoutPart(key string) (string, bool) {
 	if strings.Contains(key, "\\") {
 		return "", false
 	}
 	segs := strings.Split(key, "/")
-	for _, s := range segs {
-		if s == "" || s == "." || s == ".." {
-			return "", false
-		}
-	}
 	for i := len(segs) - 1; i >= 0; i-- {
 		if segs[i] != "AWSLogs" {
 			continue
+		}
+		// The prefix in front (a trail prefix ending in "/" gives an
+		// empty segment there) is dropped; what is kept must be sound.
+		for _, s := range segs[i:] {
+			if s == "" || s == "." || s == ".." {
+				return "", false
+			}
 		}
 		n := len(segs) - i // AWSLogs and what follows
 		org := n > 1 && strings.HasPrefix(segs[i+1], "o-")

@@ -258,6 +258,7 @@ func TestLayoutPart(t *testing.T) {
 		"AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/../../../../../../x":           "",
 		"AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05//f.json.gz":                       "",
 		"AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/..\\..\\x":                     "",
+		"team-a//AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/f.json.gz":             "AWSLogs/111122223333/CloudTrail/eu-west-1/2024/05/01/f.json.gz", // a trail prefix ending in "/"
 		"no-layout/f.json.gz": "",
 		"":                    "",
 	} {

@@ -112,7 +112,16 @@ func (w chunkWriter) Write(p []byte) (int, error) {
 // ErrNoRecords is returned for a JSON object, read whole, that has no
 // Records array: a file of another kind (a digest, a manifest), not a
 // damaged log file.
-var ErrNoRecords = errors.New("not a CloudTrail log file: no Records array")
+var ErrNoRecords = fmt.Errorf("%w: no Records array", ErrNotLogFile)
+
+// ErrNotLogFile is returned, wrapped, for input that is not a CloudTrail
+// log file at all (ErrNoRecords; bytes that are not JSON from the start:
+// another compression, a binary format): reading it again cannot help.
+var ErrNotLogFile = errors.New("not a CloudTrail log file")
+
+// ErrTrailingData is returned, wrapped, when bytes that are not a document
+// follow the last one: every record was read.
+var ErrTrailingData = errors.New("unexpected bytes after the document")
 
 // recordFunc receives one record's bytes and what the scanner saw of its
 // top level: readOnly ("true", "false", "" when absent), eventName and the
@@ -597,9 +606,9 @@ func scanRecords(r io.Reader, ch *chunks, fn recordFunc) (int, error) {
 			s.start++
 			err = readObject()
 		case doc == 0:
-			return 0, fmt.Errorf("not a CloudTrail log file: starts with %q", c)
+			return 0, fmt.Errorf("%w: starts with %q", ErrNotLogFile, c)
 		default:
-			return n, fmt.Errorf("after record %d: unexpected %q after the document", n, c)
+			return n, fmt.Errorf("after record %d: %w (%q)", n, ErrTrailingData, c)
 		}
 		if err != nil {
 			return n, err

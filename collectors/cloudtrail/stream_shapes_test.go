@@ -90,7 +90,7 @@ func TestStreamConcatenatedDocuments(t *testing.T) {
 		{"two objects", `{"Records":[` + rec("a") + `]}` + "\n" + `{"Records":[` + rec("b") + "," + rec("c") + `]}` + "\n", []string{"a", "b", "c"}, ""},
 		{"object then array", `{"Records":[` + rec("a") + `]}[` + rec("b") + `]`, []string{"a", "b"}, ""},
 		{"trailing newline", `{"Records":[` + rec("a") + `]}` + "\r\n\n", []string{"a"}, ""},
-		{"trailing garbage", `{"Records":[` + rec("a") + `]}xyz`, []string{"a"}, `after record 1: unexpected 'x' after the document`},
+		{"trailing garbage", `{"Records":[` + rec("a") + `]}xyz`, []string{"a"}, `after record 1: unexpected bytes after the document ('x')`},
 		{"second document cut", `{"Records":[` + rec("a") + `]}{"Records":[` + rec("b"), []string{"a", "b"}, "record 2: unexpected EOF"},
 	} {
 		for _, in := range [][]byte{[]byte(tc.doc), gz(tc.doc)} {

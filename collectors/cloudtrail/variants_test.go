@@ -1,9 +1,11 @@
 package cloudtrail
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -353,4 +355,33 @@ func TestAPIEventShapes(t *testing.T) {
 	require.Equal(t, []string{"api-login"}, eventIDs(b), "the network activity event is not a write")
 	require.Equal(t, "Failed authentication", b.Events[0].ErrorCode)
 	require.Equal(t, model.ViaConsole, b.Events[0].Via)
+}
+
+// A file that is not JSON from its first byte (another compression, a
+// binary format) is skipped at once: reading it again cannot help, and the
+// files after it are read in the same cycle. Bytes after the last document
+// of a log file cost nothing: its records are kept, a warning names it, and
+// it is not read again.
+func TestFilesNotJSONAndTrailingBytes(t *testing.T) {
+	for _, ls := range logStores(t) {
+		t.Run(ls.name, func(t *testing.T) {
+			ls.put(logKey(0, "a"), append([]byte("PK\x03\x04"), gz(t, records(rec("zip", "DeleteVpc", "")))...))
+			ls.put(logKey(1, "b"), gz(t, records(rec("e1", "DeleteVpc", ""))+"\x00\x00\x00garbage"))
+			ls.put(logKey(2, "c"), gz(t, records(rec("e2", "DeleteVpc", ""))))
+			var buf bytes.Buffer
+			src, err := NewFileSource("trail", ls.config(FileConfig{MaxAttempts: 3, Logger: slog.New(slog.NewTextHandler(&buf, nil))}))
+			require.NoError(t, err)
+			cp := memCheckpoints{}
+			b, errs := src.Events(context.Background(), cp)
+			require.Len(t, errs, 1, "%v", errs)
+			require.ErrorIs(t, errs[0], ErrNotLogFile)
+			require.ErrorContains(t, errs[0], "skipped")
+			require.Equal(t, []string{"e1", "e2"}, ids(b.Events))
+			require.Contains(t, buf.String(), "bytes after the last document")
+			cp.commit(b)
+			b, errs = src.Events(context.Background(), cp)
+			require.Empty(t, errs)
+			require.Empty(t, b.Events)
+		})
+	}
 }
