@@ -154,10 +154,13 @@ type Event struct {
 }
 
 // Origin is where an event's original record lies: a file (an s3:// or
-// gs:// URL or a path) and the record's index in it, from 0.
+// gs:// URL or a path), the record's index among the file's records (from
+// 0) and, in a line-oriented file (a log sink's export), the line it
+// starts on (from 1).
 type Origin struct {
 	File   string `json:"file,omitempty"`
 	Record int    `json:"record"`
+	Line   int    `json:"line,omitempty"`
 }
 
 // Params returns the call's parameters: Request, decoded from RequestJSON

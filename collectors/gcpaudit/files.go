@@ -339,6 +339,7 @@ func (s *FilesSource) readObject(ctx context.Context, o object) (evs []model.Eve
 	defer rc.Close()
 	rr := fileinput.NewRecordReader(fileinput.DecodedReader(rc), maxRecordBytes)
 	skipped := 0
+	records := -1 // the index of the entry at hand among the file's
 	for {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
@@ -378,6 +379,7 @@ func (s *FilesSource) readObject(ctx context.Context, o object) (evs []model.Eve
 		}
 		for i, e := range entries {
 			for _, p := range parseValue(e) {
+				records++
 				if errors.Is(p.err, ErrNotAuditLog) {
 					skipped++
 					continue
@@ -393,6 +395,7 @@ func (s *FilesSource) readObject(ctx context.Context, o object) (evs []model.Eve
 					bad(place, p.err)
 					continue
 				}
+				p.ev.Origin = model.Origin{File: o.loc, Record: records, Line: rec.First}
 				evs = append(evs, p.ev)
 			}
 		}

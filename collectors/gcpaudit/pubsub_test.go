@@ -76,11 +76,19 @@ func readSink(t *testing.T, files map[string]string) (map[string]model.Event, []
 	}
 	b, errs := NewFilesSource("sink", FilesConfig{Dir: dir}).Events(context.Background(), memCheckpoints{})
 	byID := map[string]model.Event{}
+	lastOrigins = map[string]model.Origin{}
 	for _, ev := range b.Events {
+		require.Contains(t, ev.Origin.File, exportDir, "an event names the export file holding it")
+		require.Positive(t, ev.Origin.Line)
+		lastOrigins[ev.ID] = ev.Origin
+		ev.Origin = model.Origin{} // compared with ParseEntry's events below
 		byID[ev.ID] = ev
 	}
 	return byID, ids(b), inputErrors(t, errs)
 }
+
+// lastOrigins are the Origins of readSink's last events, by id.
+var lastOrigins map[string]model.Origin
 
 func mustParse(t *testing.T, raw string) model.Event {
 	t.Helper()
@@ -116,6 +124,8 @@ func TestFilesPubSubPushDeliveries(t *testing.T) {
 	byID, order, errs := readSink(t, map[string]string{"10:00:00_10:59:59_S0.json": file})
 	require.ElementsMatch(t, []string{"ps-1", "ps-2", "ps-7", "ps-9", "ps-11"}, order,
 		"every good envelope and the bare entry are read; the redelivered message counts once")
+	require.Equal(t, 7, lastOrigins["ps-7"].Line, "the origin names the line")
+	require.Equal(t, 6, lastOrigins["ps-7"].Record, "and the entry's index in the file, skipped and bad entries counted")
 	require.Equal(t, mustParse(t, e1), byID["ps-1"], "an envelope changes nothing in the event")
 	require.Equal(t, mustParse(t, e2), byID["ps-2"])
 	require.Equal(t, mustParse(t, e9), byID["ps-9"])
