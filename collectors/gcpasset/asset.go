@@ -32,8 +32,11 @@
 // never unmanaged. The Organization asset becomes google_organization, a
 // type Terraform only reads: it is never in Coverage, so it is never
 // unmanaged. Folders are in Coverage only for input that holds them all:
-// an export whose files hold Folder assets (or whose AssetTypes name
-// them), a ListAssets of an organisation (not of projects or a folder).
+// a ListAssets of an organisation (not of projects or a folder), export
+// files whose AssetTypes name them, or export files that show they are an
+// organisation's export and not a folder's (holdsEveryFolder: the
+// Organization asset, or every folder's parent held, with at least two
+// top-level folders).
 //
 // # IAM policies
 //
@@ -445,6 +448,61 @@ func projectSeg(name string) string {
 func pendingDeletion(a Asset) bool {
 	return a.AssetType == "cloudresourcemanager.googleapis.com/Folder" &&
 		firstStr(a.Data, "state", "lifecycleState") == "DELETE_REQUESTED"
+}
+
+// holdsEveryFolder reports whether assets read from export files hold
+// every folder of their organisation, as an organisation's export does and
+// a folder's export (its folder and the folders below) does not: they hold
+// the Organization asset, or every Folder asset's parent is the
+// organisation or a folder they hold, with at least two folders at the top
+// (a top-level folder's export has one). An organisation with a single
+// top-level folder, exported without its Organization asset, thus leaves
+// folders uncovered: they are compared, never reported missing.
+func holdsEveryFolder(assets []Asset) bool {
+	const folderType = "cloudresourcemanager.googleapis.com/Folder"
+	held := map[string]bool{}
+	for _, a := range assets {
+		switch {
+		case !a.Exists && a.Data == nil:
+		case a.AssetType == "cloudresourcemanager.googleapis.com/Organization":
+			return true
+		case a.AssetType == folderType:
+			held[strings.TrimPrefix(a.Name, crmPrefix)] = true
+		}
+	}
+	top := map[string]bool{}
+	for _, a := range assets {
+		if a.AssetType != folderType || !a.Exists && a.Data == nil {
+			continue
+		}
+		parent := folderParent(a)
+		switch {
+		case strings.HasPrefix(parent, "organizations/"):
+			top[strings.TrimPrefix(a.Name, crmPrefix)] = true
+		case !held[parent]:
+			return false // below a folder not held, or no parent known
+		}
+	}
+	return len(top) >= 2
+}
+
+// crmPrefix starts the full names of folders and organisations.
+const crmPrefix = "//cloudresourcemanager.googleapis.com/"
+
+// folderParent returns a Folder asset's parent (folders/N or
+// organizations/N): its data's parent, resource.parent, or the second of
+// its ancestors (which start with the folder itself).
+func folderParent(a Asset) string {
+	if p := str(a.Data["parent"]); p != "" {
+		return p
+	}
+	if a.Parent != "" {
+		return strings.TrimPrefix(a.Parent, crmPrefix)
+	}
+	if len(a.Ancestors) >= 2 && crmPrefix+a.Ancestors[0] == a.Name {
+		return a.Ancestors[1]
+	}
+	return ""
 }
 
 // coverage builds the Coverage of mapped (non-IAM) asset types that

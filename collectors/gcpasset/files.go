@@ -146,9 +146,11 @@ func (s *FileSource) Inventory(ctx context.Context) (collectors.Inventory, []err
 			}
 		}
 	}
-	// The files say what they hold: Folder assets read (or configured)
-	// mean an export of the organisation.
-	return collectors.Inventory{Source: s.name, Resources: res, Coverage: coverage(types, projects, true)}, errs
+	// Folders are covered when configured (AssetTypes say what the export
+	// holds completely) or when the files hold an organisation's export,
+	// not a folder's.
+	orgLevel := len(s.cfg.AssetTypes) > 0 || holdsEveryFolder(mp.assets)
+	return collectors.Inventory{Source: s.name, Resources: res, Coverage: coverage(types, projects, orgLevel)}, errs
 }
 
 // expandExports resolves the configured paths. A directory means the

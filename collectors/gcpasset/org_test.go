@@ -265,3 +265,48 @@ func TestAPIOrgLevelCoverageAndConditions(t *testing.T) {
 		require.True(t, inv.Coverage.Covers("google_storage_bucket", "acme-prod", ""), "%v", parents)
 	}
 }
+
+// A folder's export (gcloud asset export --folder) holds that folder and
+// the folders under it, not the organisation's other folders: folders are
+// not covered, or every other folder a state manages would be missing. An
+// organisation's export is recognised by the Organization asset, or,
+// restricted to folders, by every folder's parent being held or the
+// organisation, with at least two top-level folders.
+func TestFolderExportDoesNotCoverFolders(t *testing.T) {
+	lines := strings.Split(strings.TrimSpace(orgExport), "\n")
+	org, eng, apps, old, sand := lines[0], lines[1], lines[2], lines[3], lines[4]
+	const sub = `{"name":"//cloudresourcemanager.googleapis.com/folders/604411982231","asset_type":"cloudresourcemanager.googleapis.com/Folder","resource":{"version":"v3","discovery_name":"Folder","parent":"//cloudresourcemanager.googleapis.com/folders/590124873365","data":{"name":"folders/604411982231","parent":"folders/590124873365","displayName":"Apps prod","state":"ACTIVE"}},"ancestors":["folders/604411982231","folders/590124873365","folders/281736450012","organizations/123456789012"]}`
+	join := func(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
+	named := func(num, parent string) string {
+		return `{"name":"//cloudresourcemanager.googleapis.com/folders/` + num + `","assetType":"cloudresourcemanager.googleapis.com/Folder","ancestors":["folders/` + num + `","` + parent + `"]}`
+	}
+	for _, tt := range []struct {
+		name    string
+		export  string
+		covered bool
+	}{
+		{"export of a nested folder", join(apps, sub), false},
+		{"export of a top-level folder", join(eng, apps, sub), false},
+		{"organisation export", join(org, eng, apps, old, sand), true},
+		{"organisation export of folders only", join(eng, apps, old, sand, sub), true},
+		// Names only (no content type): the ancestors say the parents.
+		{"names of an organisation's folders", join(named("281736450012", "organizations/123456789012"), named("918273645500", "organizations/123456789012"),
+			named("590124873365", "folders/281736450012")), true},
+		{"names of a folder's folders", join(named("590124873365", "folders/281736450012"), named("604411982231", "folders/590124873365")), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := orgInventory(t, tt.export)
+			require.Equal(t, tt.covered, inv.Coverage.Covers("google_folder", "", ""))
+		})
+	}
+
+	// Against the state: the folder export's folders compare, and the
+	// state's folders outside it are not reported missing.
+	st, err := tfstate.Decode(strings.NewReader(orgState), tfstate.DecodeOptions{Source: "states", Location: "org.tfstate", Stack: "org"})
+	require.NoError(t, err)
+	inv := orgInventory(t, join(apps, sub))
+	res := drift.Compare([]collectors.Stack{*st}, []collectors.Inventory{inv}, drift.DefaultOptions())
+	for _, d := range res.Drifts {
+		require.NotEqual(t, model.DriftMissing, d.Kind, "%s is outside the exported folder", d.Resource.ID)
+	}
+}

@@ -67,7 +67,12 @@
 // dropped, as that upgrade drops it. A bad primary object fails the state
 // like a bad instance of a version 4 state; a bad deposed object, or an
 // entry with no object at all (which Terraform drops), is skipped with a
-// DecodeOptions.Warn warning.
+// DecodeOptions.Warn warning. Unlike Terraform's upgrade, which refuses
+// them, module names that Terraform 0.11 allowed but HCL 2 does not (a
+// leading digit: module.01-net) are read: states holding them could never
+// be upgraded. A null flatmap value reads as "", as Terraform reads it.
+// A legacy state is not streamed: reading it takes several times its size
+// in memory (about nine times for a state of many small resources).
 //
 // To keep a large state small in memory, resources of one stack share
 // storage: RawAttributes are carved from shared blocks, and Tags maps are

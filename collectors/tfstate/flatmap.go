@@ -27,7 +27,9 @@ func expandFlatmap(raw []byte) ([]byte, error) {
 	return expandFlatAttrs(flat)
 }
 
-// decodeFlatmap reads a flatmap object: every value must be a string.
+// decodeFlatmap reads a flatmap object: every value must be a string, or
+// null, which reads as "" (as Terraform, decoding a map of strings, reads
+// it).
 func decodeFlatmap(raw []byte) (map[string]string, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
@@ -39,7 +41,11 @@ func decodeFlatmap(raw []byte) (map[string]string, error) {
 	flat := make(map[string]string, len(obj))
 	for k, v := range obj {
 		var s string
-		if len(v) == 0 || v[0] != '"' || json.Unmarshal(v, &s) != nil {
+		if isNull(v) {
+			flat[k] = ""
+			continue
+		}
+		if v[0] != '"' || json.Unmarshal(v, &s) != nil {
 			return nil, fmt.Errorf("attribute %q: expected a string, found %s", k, jsonKind(v))
 		}
 		flat[k] = s

@@ -322,8 +322,8 @@ func legacyModulePath(raw json.RawMessage) (string, error) {
 	}
 	var b strings.Builder
 	for _, name := range path[1:] {
-		if !validIdentifier(name) {
-			return "", fmt.Errorf("path %q: module name %q is not a valid identifier", path, name)
+		if !validModuleName(name) {
+			return "", fmt.Errorf("path %q: module name %q is not a valid module name", path, name)
 		}
 		if b.Len() > 0 {
 			b.WriteByte('.')
@@ -371,9 +371,12 @@ func legacyProvider(ref, typ string) string {
 	return typ
 }
 
-// validIdentifier reports whether s is an HCL identifier: a letter or _
-// followed by letters, digits, _ and -.
-func validIdentifier(s string) bool {
+// validModuleName reports whether s is a module name Terraform 0.11 or an
+// HCL identifier allows: a letter, digit or _ followed by letters, digits,
+// _ and -. Terraform 0.12 refuses to upgrade a name starting with a digit
+// (valid in 0.11), so states holding one stay in a legacy format; their
+// addresses (module.01-net.aws_vpc.x) are still unambiguous.
+func validModuleName(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -381,8 +384,8 @@ func validIdentifier(s string) bool {
 		switch {
 		case r == utf8.RuneError:
 			return false
-		case unicode.IsLetter(r), r == '_':
-		case i > 0 && (unicode.IsDigit(r) || r == '-'):
+		case unicode.IsLetter(r), unicode.IsDigit(r), r == '_':
+		case i > 0 && r == '-':
 		default:
 			return false
 		}

@@ -266,6 +266,14 @@ func TestDecodeLegacyInline(t *testing.T) {
 			addr: []string{"module.m.a_b.n"}, attrs: []string{`{"id":"1"}`},
 		},
 		{
+			// Terraform 0.11 names modules [A-Za-z0-9_][A-Za-z0-9_-]*: a
+			// leading digit, which 0.12 refuses to upgrade, so such states
+			// stay in format 3.
+			name: "module name of Terraform 0.11 starting with a digit",
+			doc:  `{"version":3,"modules":[{"path":["root","01-network","2nd_zone"],"resources":{"aws_vpc.main":{"provider":"provider.aws","primary":{"id":"vpc-1"}}}}]}`,
+			addr: []string{"module.01-network.module.2nd_zone.aws_vpc.main"}, attrs: []string{`{"id":"vpc-1"}`},
+		},
+		{
 			name: "unknown count marker",
 			doc:  `{"version":3,"modules":[{"path":["root"],"resources":{"a_b.n":{"primary":{"id":"1","attributes":{"l.#":"74D93920-ED26-11E3-AC10-0800200C9A66"}}}}}]}`,
 			addr: []string{"a_b.n"}, attrs: []string{`{"id":"1","l":[]}`},
@@ -310,7 +318,8 @@ func TestDecodeLegacyBadInput(t *testing.T) {
 		{name: "module not an object", doc: `{"version":3,"modules":[{"path":["root"]},7]}`, place: "modules[1]", msg: "expected a module object, found a number"},
 		{name: "path not from root", doc: `{"version":3,"modules":[{"path":["child"]}]}`, place: "modules[0]", msg: `does not start with "root"`},
 		{name: "path not strings", doc: `{"version":3,"modules":[{"path":["root",1]}]}`, place: "modules[0]", msg: "path: expected a list of module names"},
-		{name: "bad module name", doc: `{"version":3,"modules":[{"path":["root","my.mod"]}]}`, place: "modules[0]", msg: `module name "my.mod" is not a valid identifier`},
+		{name: "bad module name", doc: `{"version":3,"modules":[{"path":["root","my.mod"]}]}`, place: "modules[0]", msg: `module name "my.mod" is not a valid module name`},
+		{name: "module name starting with a dash", doc: `{"version":3,"modules":[{"path":["root","-net"]}]}`, place: "modules[0]", msg: `module name "-net" is not a valid module name`},
 		{name: "resources not an object", doc: `{"version":3,"modules":[{"path":["root","net"],"resources":[]}]}`, place: "modules[0] (module.net)", msg: `"resources" is not an object, found a list`},
 		{name: "key without name", doc: res(`"aws_vpc":{"primary":{"id":"1"}}`), place: `modules[0].resources["aws_vpc"]`, msg: "is not TYPE.NAME"},
 		{name: "key with too many parts", doc: res(`"aws_vpc.a.0.1":{"primary":{"id":"1"}}`), place: `modules[0].resources["aws_vpc.a.0.1"]`, msg: "is not TYPE.NAME"},
@@ -471,5 +480,21 @@ func TestParseLegacyKey(t *testing.T) {
 	for _, k := range []string{"aws_instance", "aws_instance.web.1.2", "a.b.c", ".web", "data.a.b.c.d", ""} {
 		_, _, _, _, err := parseLegacyKey(k)
 		require.Error(t, err, k)
+	}
+}
+
+// A null flatmap value reads as "", as Terraform reads it (its flatmap is a
+// map of strings decoded by encoding/json): both in a legacy state and in
+// a version 4 state's attributes_flat, which loaded so before legacy
+// states were read.
+func TestFlatmapNullValues(t *testing.T) {
+	for _, doc := range []string{
+		`{"version":3,"modules":[{"path":["root"],"resources":{"aws_vpc.a":{"primary":{"id":"vpc-1","attributes":{"id":"vpc-1","cidr_block":null}}}}}]}`,
+		`{"version":4,"resources":[{"mode":"managed","type":"aws_vpc","name":"a","provider":"provider.aws","instances":[{"attributes_flat":{"id":"vpc-1","cidr_block":null}}]}]}`,
+	} {
+		st, err := Decode(strings.NewReader(doc), DecodeOptions{Location: "x"})
+		require.NoError(t, err)
+		require.Len(t, st.Resources, 1)
+		require.Equal(t, `{"cidr_block":"","id":"vpc-1"}`, string(st.Resources[0].RawAttributes))
 	}
 }
