@@ -36,6 +36,12 @@ import (
 // message extraction on top, the messages alone, i.e. CloudTrail records
 // one after another.
 //
+// An EventBridge rule with a Firehose target gives the same kind of
+// objects, of EventBridge events ({"version":"0","id":...,"detail-type":
+// "AWS API Call via CloudTrail",...,"detail":{CloudTrail record}}): the
+// events carrying a CloudTrail record (UnwrapEventBridge) are records, the
+// others (findings, state changes) pass over.
+//
 // Such a file is told from a CloudTrail log file by its content, not its
 // name or a setting: the first keys of its first JSON document (after one
 // or two gzip layers) name an envelope (messageType, logEvents, logGroup,
@@ -69,10 +75,11 @@ const (
 type docKind int
 
 const (
-	kindUnknown  docKind = iota
-	kindLogFile          // {"Records":[...]}
-	kindEnvelope         // a CloudWatch Logs subscription envelope
-	kindRecord           // a bare CloudTrail record
+	kindUnknown     docKind = iota
+	kindLogFile             // {"Records":[...]}
+	kindEnvelope            // a CloudWatch Logs subscription envelope
+	kindRecord              // a bare CloudTrail record
+	kindEventBridge         // an EventBridge event (a rule's target: Firehose)
 )
 
 // Keys that tell a document's kind. A CloudTrail record has eventVersion
@@ -82,6 +89,7 @@ var docKeys = map[string]docKind{
 	"messageType": kindEnvelope, "logEvents": kindEnvelope, "logGroup": kindEnvelope, "logStream": kindEnvelope, "subscriptionFilters": kindEnvelope,
 	"eventVersion": kindRecord, "eventID": kindRecord, "eventTime": kindRecord, "eventSource": kindRecord, "eventName": kindRecord,
 	"userIdentity": kindRecord, "awsRegion": kindRecord, "recipientAccountId": kindRecord, "requestID": kindRecord,
+	"detail-type": kindEventBridge, "detail": kindEventBridge,
 }
 
 // kindOf reads the top-level keys of the JSON object at the start of b (b
@@ -147,7 +155,7 @@ func sniffContent(in io.Reader) (fileContent, io.Reader) {
 		return contentLogFile, in // the usual case, told without decoding
 	}
 	switch kindOf(head) {
-	case kindEnvelope, kindRecord:
+	case kindEnvelope, kindRecord, kindEventBridge:
 		return contentDocuments, in
 	}
 	return contentLogFile, in
@@ -233,6 +241,15 @@ func scanDocuments(in io.Reader, fn func(docRecord)) (int, error) {
 		case kindRecord:
 			fn(docRecord{index: n, doc: doc, event: -1, raw: raw})
 			n++
+		case kindEventBridge:
+			// A rule's events: those carrying a CloudTrail record
+			// ("AWS API Call via CloudTrail", console sign-ins and
+			// actions, service events) are records; the others (findings,
+			// state changes) are no audit records and pass over.
+			if rec, ok := UnwrapEventBridge(raw); ok {
+				fn(docRecord{index: n, doc: doc, event: -1, raw: rec})
+				n++
+			}
 		default:
 			fn(docRecord{index: -1, doc: doc, event: -1, err: errors.New("neither a CloudWatch Logs envelope nor a CloudTrail record")})
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/stretchr/testify/require"
 
 	"github.com/driftwarden/driftwarden/collectors"
@@ -479,4 +480,34 @@ func TestFirehosePrefixForms(t *testing.T) {
 		require.Empty(t, errs, tc.prefix)
 		require.Empty(t, b.Events, "prefix %q: read once", tc.prefix)
 	}
+}
+
+// EventBridge -> Firehose -> S3: the events of a rule, concatenated (gzip
+// by Firehose). Those carrying a CloudTrail record are read as records;
+// a GuardDuty finding between them passes over without an error.
+func TestFirehoseEventBridgeObjects(t *testing.T) {
+	wrap := func(detailType, detail string) []byte {
+		return []byte(`{"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718","detail-type":"` + detailType +
+			`","source":"aws.ec2","account":"111122223333","time":"2024-05-01T10:15:22Z","region":"eu-west-1","resources":[],"detail":` + detail + `}`)
+	}
+	doc := bytes.Join([][]byte{
+		wrap("AWS API Call via CloudTrail", rec("eb1", "DeleteVpc", "")),
+		wrap("GuardDuty Finding", `{"schemaVersion":"2.0","type":"Recon:EC2/PortProbeUnprotectedPort","severity":2}`),
+		wrap("AWS Console Sign In via CloudTrail", rec("eb2", "ConsoleLogin", "")),
+		wrap("AWS API Call via CloudTrail", strings.Replace(rec("eb3", "DescribeVpcs", ""), `"readOnly":false`, `"readOnly":true`, 1)), // read-only: filtered
+	}, []byte("\n"))
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	_, err := zw.Write(doc)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	dir := t.TempDir()
+	writeFile(t, dir, firehoseKey(10, 22), zb.Bytes())
+	var log logLines
+	src := firehoseSource(t, dir, &log, nil)
+	b, errs := src.Events(context.Background(), memCheckpoints{})
+	require.Empty(t, errs)
+	require.Equal(t, []string{"eb1", "eb2"}, ids(b.Events))
+	require.Empty(t, log.warnings(t), "a finding in the stream is no error")
+	require.Equal(t, 1, b.Events[1].Origin.Record, "records count in file order, the finding being none")
 }
