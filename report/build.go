@@ -382,12 +382,25 @@ func outOfBand(f model.Finding, row Finding) []OutOfBandChange {
 		c := base
 		c.When, c.Principal, c.Person, c.Action = e.Time.UTC(), e.Principal.ID, e.Principal.Person, e.Action
 		c.Via, c.SourceIP, c.EventID, c.Verdict = string(e.Via), e.SourceIP, e.ID, e.Verdict
+		c.Record = originText(e.Origin)
 		if len(e.Resources) > 0 {
 			c.ResourceID = strings.Join(e.Resources, " ")
 		}
 		out = append(out, c)
 	}
 	return out
+}
+
+// originText names where an event's original record lies (empty when it
+// was not read from a file).
+func originText(o model.Origin) string {
+	switch {
+	case o.File == "":
+		return ""
+	case o.Line > 0:
+		return fmt.Sprintf("%s, line %d", o.File, o.Line)
+	}
+	return fmt.Sprintf("%s, record %d", o.File, o.Record)
 }
 
 func orEmpty(s []string) []string {

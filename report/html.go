@@ -72,6 +72,7 @@ th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom:
 th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; overflow-wrap: anywhere; }
+.src { color: #57606a; font-size: 11px; }
 td.id { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; white-space: nowrap; }
 td { overflow-wrap: break-word; }
 td.who { min-width: 16em; } td.what { min-width: 15em; }
@@ -134,7 +135,7 @@ Coverage {{status .R.Coverage.Status}}: {{.R.Coverage.Cycles}} cycles, {{len .R.
 
 <h2 id="out-of-band">Out-of-band changes</h2>
 {{if .R.OutOfBandChanges}}<table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Via</th><th>Resource</th><th>Stack</th><th>Source IP</th><th>Event</th></tr></thead><tbody>
-{{range .R.OutOfBandChanges}}<tr><td class="t">{{ts .When}}</td><td class="who">{{if .Person}}{{.Person}}<br>{{end}}<span class="mono">{{orDash .Principal}}</span></td><td class="mono what">{{.Action}}</td><td>{{orDash .Via}}</td><td class="mono">{{.ResourceID}}</td><td>{{orDash .Stack}}</td><td>{{orDash .SourceIP}}</td><td class="mono">{{orDash .EventID}}</td></tr>
+{{range .R.OutOfBandChanges}}<tr><td class="t">{{ts .When}}</td><td class="who">{{if .Person}}{{.Person}}<br>{{end}}<span class="mono">{{orDash .Principal}}</span></td><td class="mono what">{{.Action}}</td><td>{{orDash .Via}}</td><td class="mono">{{.ResourceID}}</td><td>{{orDash .Stack}}</td><td>{{orDash .SourceIP}}</td><td class="mono">{{orDash .EventID}}{{if .Record}}<br><span class="src">{{.Record}}</span>{{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p class="empty">None recorded in the period.</p>{{end}}
 
 <h2 id="drift">Drift</h2>

@@ -76,7 +76,11 @@ func renderMarkdown(r *Report) ([]byte, error) {
 	} else {
 		var rows [][]string
 		for _, c := range r.OutOfBandChanges {
-			rows = append(rows, []string{ts(c.When), who(c.Principal, c.Person), c.Action, c.Via, c.ResourceID, c.Stack, c.SourceIP, c.EventID})
+			event := c.EventID
+			if c.Record != "" {
+				event += " (" + c.Record + ")"
+			}
+			rows = append(rows, []string{ts(c.When), who(c.Principal, c.Person), c.Action, c.Via, c.ResourceID, c.Stack, c.SourceIP, event})
 		}
 		mdTable(&b, []string{"When", "Who", "What", "Via", "Resource", "Stack", "Source IP", "Event"}, rows)
 	}

@@ -190,11 +190,16 @@ type OutOfBandChange struct {
 	Via         string    `json:"via"`
 	SourceIP    string    `json:"source_ip"`
 	EventID     string    `json:"event_id"`
-	Verdict     string    `json:"verdict"`
-	ResourceID  string    `json:"resource_id"`
-	Stack       string    `json:"stack"`
-	Team        string    `json:"team"`
-	StateAtEnd  string    `json:"state_at_end"`
+	// Record is where the original audit record lies, for an event read
+	// from a file: "s3://bucket/…/x.json.gz, record 17" (its index among
+	// the file's records, from 0) or "gs://…/x.json, line 7"; empty for an
+	// event read through an API.
+	Record     string `json:"record"`
+	Verdict    string `json:"verdict"`
+	ResourceID string `json:"resource_id"`
+	Stack      string `json:"stack"`
+	Team       string `json:"team"`
+	StateAtEnd string `json:"state_at_end"`
 }
 
 // Drift is one drift finding opened or resolved in the period, or open through it.

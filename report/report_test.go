@@ -62,6 +62,7 @@ func oob(fp, stack string) model.Finding {
 			ID: "evt-1", Time: day(2.5), Action: "ec2:AuthorizeSecurityGroupIngress", Via: model.ViaConsole, SourceIP: "203.0.113.9",
 			Principal: model.Principal{ID: "arn:aws:sts::111122223333:assumed-role/Admin/alice", Person: "alice"},
 			Resources: []string{"arn:aws:ec2:::sg-1"}, Verdict: "human",
+			Origin: model.Origin{File: "s3://trail-logs/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/01/03/111122223333_CloudTrail_eu-west-1_20260103T1205Z_x.json.gz", Record: 17},
 		}}}}
 }
 
@@ -193,6 +194,13 @@ func TestPeriodReport(t *testing.T) {
 	require.Equal(t, "ec2:AuthorizeSecurityGroupIngress", c.Action)
 	require.Equal(t, "console", c.Via)
 	require.Equal(t, day(2.5), c.When)
+	require.Equal(t, "s3://trail-logs/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/01/03/111122223333_CloudTrail_eu-west-1_20260103T1205Z_x.json.gz, record 17", c.Record,
+		"the report names the log file and record holding the evidence, as the store kept it")
+	for _, f := range []string{FormatMarkdown, FormatHTML, FormatJSON} {
+		out, err := Render(r, f)
+		require.NoError(t, err)
+		require.Contains(t, string(out), "_x.json.gz, record 17", f)
+	}
 
 	// Drift: two spells of d1, the first resolved after 2 days.
 	require.Len(t, r.Drift, 2)
