@@ -102,7 +102,7 @@ func (l *logLines) warnings(t *testing.T) []map[string]any {
 }
 
 func firehoseSource(t *testing.T, dir string, log *logLines, mod func(*FileConfig)) *FileSource {
-	cfg := FileConfig{Dir: dir, Prefix: "firehose", Layout: LayoutFirehose, Logger: log.logger()}
+	cfg := FileConfig{Dir: dir, Prefix: "firehose/", Layout: LayoutFirehose, Logger: log.logger()}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -395,6 +395,18 @@ func TestFirehoseHour(t *testing.T) {
 		require.True(t, ok, key)
 		require.Equal(t, want, got.Format(time.RFC3339), key)
 	}
+	for root, key := range map[string]string{
+		"p":   "p/2024/05/01/10/s-1",  // the stream's slash, not in the config
+		"ct-": "ct-2024/05/01/10/s-1", // Firehose adds none
+		"ct":  "ct2024/05/01/10/s-1",
+	} {
+		got, ok := firehoseHour(root, key)
+		require.True(t, ok, key)
+		require.Equal(t, "2024-05-01T10:00:00Z", got.Format(time.RFC3339), key)
+		require.Equal(t, strings.TrimSuffix(key, "10/s-1")+"09/", firehoseWindowStart(root, 30*time.Minute)(key), key)
+	}
+	_, ok := firehoseHour("p", "px/2024/05/01/10/s-1")
+	require.False(t, ok, "another prefix that starts the same")
 	ws := firehoseWindowStart("p/", 30*time.Minute)
 	require.Equal(t, "p/2024/05/01/09/", ws("p/2024/05/01/10/s-1-2024-05-01-10-15-22-u"))
 	require.Equal(t, "p/2024/04/30/23/", ws("p/2024/05/01/00/s-1-2024-05-01-00-01-22-u"))
@@ -453,15 +465,19 @@ func FuzzScanDocuments(f *testing.F) {
 	})
 }
 
-// The prefix is Firehose's own: a folder ("firehose" or "firehose/"), or a
-// literal string Firehose runs into the year ("ct-").
+// The prefix is Firehose's own, a literal string in front of the year:
+// "firehose/" (a folder), "ct-", or "cloudtrail" (Firehose adds no slash:
+// cloudtrail2024/…); a prefix given without the slash the stream has
+// ("firehose" for firehose/2024/…) reads too.
 func TestFirehosePrefixForms(t *testing.T) {
 	for _, tc := range []struct{ prefix, keyRoot string }{
 		{"firehose", "firehose/"},
 		{"firehose/", "firehose/"},
 		{"/firehose/", "firehose/"},
 		{"ct-", "ct-"},
+		{"cloudtrail", "cloudtrail"},
 		{"logs/ct_", "logs/ct_"},
+		{"logs//fh/", "logs//fh/"}, // an empty segment: the same folder in a local copy
 		{"", ""},
 	} {
 		dir := t.TempDir()

@@ -544,7 +544,8 @@ func (l localStore) Prefixes(_ context.Context, prefix string) ([]string, error)
 
 // Keys lists the files whose keys start with prefix, as S3 lists objects:
 // a prefix that is not a folder ("logs/ct-") takes the names in its
-// folder that start with it.
+// folder that start with it. Keys are spelled as the prefix is (an empty
+// or "." segment in it names the same folder).
 func (l localStore) Keys(_ context.Context, prefix, startAfter string) ([]string, error) {
 	var out []string
 	folder := prefix[:strings.LastIndexByte(prefix, '/')+1]
@@ -553,15 +554,15 @@ func (l localStore) Keys(_ context.Context, prefix, startAfter string) ([]string
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(l.root, p)
+		if p == base {
+			return nil
+		}
+		rel, err := filepath.Rel(base, p)
 		if err != nil {
 			return err
 		}
-		k := filepath.ToSlash(rel)
+		k := folder + filepath.ToSlash(rel)
 		if d.IsDir() {
-			if p == base {
-				return nil
-			}
 			dir := k + "/"
 			// A folder outside the prefix, or whose every key sorts
 			// before startAfter (an earlier day), is not walked.

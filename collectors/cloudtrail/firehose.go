@@ -35,23 +35,13 @@ func (s *FileSource) logPrefixes(ctx context.Context) ([]string, []error) {
 	return []string{s.firehoseRoot()}, nil
 }
 
-// firehoseRoot is the configured prefix as Firehose writes it in front of
-// its YYYY/MM/DD/HH/ folders: a folder ("cloudtrail" or "cloudtrail/" give
-// "cloudtrail/"), or, when it ends in another character than a letter, a
-// digit or a slash, the literal string Firehose runs into the year ("ct-",
-// "logs_"). "" for none.
+// firehoseRoot is the configured prefix, the literal string Firehose
+// writes in front of its YYYY/MM/DD/HH/ folders ("" for none). Firehose
+// adds no slash: a stream prefixed "cloudtrail" writes cloudtrail2024/…,
+// one prefixed "cloudtrail/" writes cloudtrail/2024/…; keys of either form
+// are taken under a prefix given without its slash (firehoseHour).
 func (s *FileSource) firehoseRoot() string {
-	root := strings.TrimLeft(s.cfg.Prefix, "/")
-	if root == "" {
-		return ""
-	}
-	switch c := root[len(root)-1]; {
-	case c == '/':
-		return root
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return root + "/"
-	}
-	return root
+	return strings.TrimLeft(s.cfg.Prefix, "/")
 }
 
 // isLogKey reports whether a key listed under prefix p is a file to read.
@@ -65,10 +55,18 @@ func (s *FileSource) isLogKey(p, key string) bool {
 
 // firehoseHour returns the hour of a key <root>YYYY/MM/DD/HH/<name>: the
 // time prefix Firehose gives an object (UTC unless the stream sets
-// another time zone). ok is false for other keys.
+// another time zone). Under a root without a closing slash, a slash may
+// come before the year (the stream's prefix had it). ok is false for
+// other keys.
 func firehoseHour(root, key string) (time.Time, bool) {
 	rest, ok := strings.CutPrefix(key, root)
-	if !ok || len(rest) < len("2006/01/02/15/x") || rest[13] != '/' || strings.Contains(rest[14:], "/") {
+	if !ok {
+		return time.Time{}, false
+	}
+	if root != "" && !strings.HasSuffix(root, "/") {
+		rest = strings.TrimPrefix(rest, "/")
+	}
+	if len(rest) < len("2006/01/02/15/x") || rest[13] != '/' || strings.Contains(rest[14:], "/") {
 		return time.Time{}, false
 	}
 	t, err := time.Parse("2006/01/02/15", rest[:13])
@@ -76,14 +74,18 @@ func firehoseHour(root, key string) (time.Time, bool) {
 }
 
 // firehoseWindowStart is windowStart for the Firehose layout: the start of
-// the hour folder window before the newest file's.
+// the hour folder window before the newest file's, spelt as its key is.
 func firehoseWindowStart(root string, window time.Duration) func(newest string) string {
 	return func(newest string) string {
 		t, ok := firehoseHour(root, newest)
 		if !ok {
 			return ""
 		}
-		return root + t.Add(-window).Truncate(time.Hour).Format("2006/01/02/15/")
+		sep := ""
+		if root != "" && !strings.HasSuffix(root, "/") && strings.HasPrefix(newest[len(root):], "/") {
+			sep = "/"
+		}
+		return root + sep + t.Add(-window).Truncate(time.Hour).Format("2006/01/02/15/")
 	}
 }
 

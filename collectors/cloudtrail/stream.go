@@ -471,6 +471,30 @@ func (s *scanner) expect(c byte) error {
 	return nil
 }
 
+// notJSON is the error for input whose first byte, c, starts no JSON
+// value: ErrNotLogFile, unless the input ends (or its reading fails)
+// inside a gzip magic number or a byte order mark, which is a log file
+// cut short (a partial download, a copy being written): that is damage,
+// read again.
+func (s *scanner) notJSON(c byte) error {
+	if rest := s.buf[s.start:s.end]; s.eof && len(rest) < 3 &&
+		(bytes.HasPrefix([]byte("\x1f\x8b"), rest) || bytes.HasPrefix([]byte("\xef\xbb\xbf"), rest)) {
+		return s.unexpectedEnd()
+	}
+	return fmt.Errorf("%w: starts with %q", ErrNotLogFile, c)
+}
+
+// drain reads the input to its end and returns the error that ended it
+// (nil at a clean end).
+func (s *scanner) drain() error {
+	for {
+		s.start = s.end
+		if !s.fill() {
+			return s.err
+		}
+	}
+}
+
 // scanRecords streams the records of {"Records":[...]} or of a bare array.
 // It reads from r, or from ch when ch is not nil.
 func scanRecords(r io.Reader, ch *chunks, fn recordFunc) (int, error) {
@@ -506,6 +530,9 @@ func scanRecords(r io.Reader, ch *chunks, fn recordFunc) (int, error) {
 	if s.end-s.start >= 3 && string(s.buf[s.start:s.start+3]) == "\xef\xbb\xbf" {
 		s.start += 3
 		if !s.skipSpace() {
+			if s.err != nil {
+				return 0, s.err
+			}
 			return 0, errors.New("empty document")
 		}
 	}
@@ -606,8 +633,13 @@ func scanRecords(r io.Reader, ch *chunks, fn recordFunc) (int, error) {
 			s.start++
 			err = readObject()
 		case doc == 0:
-			return 0, fmt.Errorf("%w: starts with %q", ErrNotLogFile, c)
+			return 0, s.notJSON(c)
 		default:
+			// Trailing bytes only if the input reads to its end: a read
+			// error or a checksum error after them is damage.
+			if err := s.drain(); err != nil {
+				return n, fmt.Errorf("after record %d: %w", n, err)
+			}
 			return n, fmt.Errorf("after record %d: %w (%q)", n, ErrTrailingData, c)
 		}
 		if err != nil {

@@ -70,6 +70,7 @@ func TestStreamChunksMatchReader(t *testing.T) {
 		"no records":  []byte(`{"Digest":"x"}`),
 		"not json":    []byte(`<?xml version="1.0"?><Error/>`),
 		"bad element": []byte(`{"Records":[` + string(recs[0]) + `,{"a":]` + string(recs[1]) + `]}`),
+		"trailing":    []byte(`{"Records":[` + string(recs[0]) + `]}x` + strings.Repeat("y", 40<<10)),
 	}
 	docs["cut"] = docs["records"][:len(docs["records"])*2/3]
 	type result struct {
