@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/driftwarden/driftwarden/internal/fileinput"
 )
 
 // Configuration item statuses.
@@ -113,7 +115,7 @@ func parseItem(m map[string]any, defaultType string) (*Item, error) {
 		}
 	case nil:
 	default:
-		confErr = fmt.Errorf("configuration of %s %s is a JSON %s, not an object (kept for presence only)", it.ResourceType, it.ResourceID, jsonKind(c))
+		confErr = fmt.Errorf("configuration of %s %s is %s, not an object (kept for presence only)", it.ResourceType, it.ResourceID, fileinput.JSONKind(c))
 	}
 	if sc, ok := m["supplementaryConfiguration"].(map[string]any); ok {
 		it.Supplementary = make(map[string]any, len(sc))

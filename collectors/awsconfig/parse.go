@@ -281,7 +281,7 @@ func (d *docDecoder) value(v any, place, defaultType string) {
 			d.value(dv, place, defaultType)
 			return
 		}
-		d.fail(place, fmt.Errorf("a JSON %s is not a configuration item", jsonKind(v)))
+		d.fail(place, fmt.Errorf("%s is not a configuration item", fileinput.JSONKind(v)))
 		return
 	}
 	switch {
@@ -384,28 +384,12 @@ func (d *docDecoder) list(v any, place, defaultType string) {
 	d.found = true
 	l, ok := v.([]any)
 	if !ok {
-		d.fail(place, fmt.Errorf("%s is a JSON %s, not an array", place, jsonKind(v)))
+		d.fail(place, fmt.Errorf("%s is %s, not an array", place, fileinput.JSONKind(v)))
 		return
 	}
 	for i, e := range l {
 		d.value(e, fmt.Sprintf("%s[%d]", place, i), defaultType)
 	}
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "string"
-	case json.Number, float64:
-		return "number"
-	case bool:
-		return "boolean"
-	case []any:
-		return "array"
-	}
-	return "object"
 }
 
 // lineTracker counts lines of what the JSON decoder reads, keeping the

@@ -527,3 +527,26 @@ func TestFirehoseEventBridgeObjects(t *testing.T) {
 	require.Empty(t, log.warnings(t), "a finding in the stream is no error")
 	require.Equal(t, 1, b.Events[1].Origin.Record, "records count in file order, the finding being none")
 }
+
+// A log group shared with other output carries any text: a bad message's
+// warning names it by place, never by content.
+func TestFirehoseBadMessagesLeakNothing(t *testing.T) {
+	const planted = "hunter2-planted"
+	secretRec := strings.Replace(rec("s1", "CreateUser", ""), `"groupId":"sg-1"`, `"password":"`+planted+`"`, 1)
+	dir := t.TempDir()
+	writeFile(t, dir, firehoseKey(10, 22), gzipMembers(t,
+		envelope(t, "DATA_MESSAGE",
+			logEvent(0, planted+" is the password"),
+			logEvent(1, `"`+planted+`"`),
+			logEvent(2, secretRec[:len(secretRec)/2]+planted),
+			logEvent(3, `{"eventVersion":"1.09","eventTime":`+planted+`}`),
+			logEvent(4, rec("e1", "DeleteVpc", ""))),
+	))
+	var log logLines
+	src := firehoseSource(t, dir, &log, nil)
+	b, errs := src.Events(context.Background(), memCheckpoints{})
+	require.Empty(t, errs)
+	require.Equal(t, []string{"e1"}, ids(b.Events))
+	require.Len(t, log.warnings(t), 4)
+	require.NotContains(t, log.buf.String(), planted)
+}

@@ -57,10 +57,8 @@ func layoutPart(key string) (string, bool) {
 		}
 		// The prefix in front (a trail prefix ending in "/" gives an
 		// empty segment there) is dropped; what is kept must be sound.
-		for _, s := range segs[i:] {
-			if s == "" || s == "." || s == ".." {
-				return "", false
-			}
+		if !soundSegments(segs[i:]) {
+			return "", false
 		}
 		n := len(segs) - i // AWSLogs and what follows
 		org := n > 1 && strings.HasPrefix(segs[i+1], "o-")
@@ -87,12 +85,19 @@ func (v *validation) mappedKey(s3Key string) string {
 // copy a key with a segment that could leave its directory ("", ".", "..",
 // a backslash) is not opened: it does not exist there.
 func (v *validation) openObject(ctx context.Context, key string) (io.ReadCloser, error) {
-	if _, local := v.s.store.(localStore); local {
-		for _, s := range strings.Split(key, "/") {
-			if s == "" || s == "." || s == ".." || strings.Contains(s, "\\") {
-				return nil, &fs.PathError{Op: "open", Path: key, Err: fs.ErrNotExist}
-			}
-		}
+	if _, local := v.s.store.(localStore); local && (strings.Contains(key, "\\") || !soundSegments(strings.Split(key, "/"))) {
+		return nil, &fs.PathError{Op: "open", Path: key, Err: fs.ErrNotExist}
 	}
 	return v.s.store.Open(ctx, key)
+}
+
+// soundSegments reports whether no segment of a key is "", "." or "..":
+// joined to a directory, the key stays inside it.
+func soundSegments(segs []string) bool {
+	for _, s := range segs {
+		if s == "" || s == "." || s == ".." {
+			return false
+		}
+	}
+	return true
 }

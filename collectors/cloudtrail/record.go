@@ -362,10 +362,22 @@ func notObject(b []byte) error {
 	if len(b) == 0 {
 		return errors.New("empty record")
 	}
-	if len(b) > 16 {
-		b = b[:16]
+	// Its kind, never its bytes: a message of a shared log group may be
+	// any text, secrets included.
+	kind := "not JSON"
+	switch c := b[0]; {
+	case c == '"':
+		kind = "a JSON string"
+	case c == '[':
+		kind = "a JSON array"
+	case c == '-' || c >= '0' && c <= '9':
+		kind = "a JSON number"
+	case bytes.HasPrefix(b, []byte("true")) || bytes.HasPrefix(b, []byte("false")):
+		kind = "a JSON boolean"
+	case bytes.HasPrefix(b, []byte("null")):
+		kind = "null"
 	}
-	return fmt.Errorf("not a JSON object (starts with %q)", b)
+	return fmt.Errorf("not a JSON object (%s)", kind)
 }
 
 // offsetIn returns where sub lies in b when it is a part of b's memory.

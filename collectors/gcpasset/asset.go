@@ -77,6 +77,7 @@ import (
 
 	"github.com/driftwarden/driftwarden/collectors"
 	"github.com/driftwarden/driftwarden/identity"
+	"github.com/driftwarden/driftwarden/internal/fileinput"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -172,7 +173,7 @@ func iamPolicyOf(m map[string]any) (map[string]any, error) {
 	}
 	pol, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s is %s, not an object", key, jsonKind(v))
+		return nil, fmt.Errorf("%s is %s, not an object", key, fileinput.JSONKind(v))
 	}
 	bs, ok := pol["bindings"]
 	if !ok || bs == nil {
@@ -180,11 +181,11 @@ func iamPolicyOf(m map[string]any) (map[string]any, error) {
 	}
 	list, ok := bs.([]any)
 	if !ok {
-		return nil, fmt.Errorf("%s.bindings is %s, not an array", key, jsonKind(bs))
+		return nil, fmt.Errorf("%s.bindings is %s, not an array", key, fileinput.JSONKind(bs))
 	}
 	for i, b := range list {
 		if _, ok := b.(map[string]any); !ok {
-			return nil, fmt.Errorf("%s.bindings[%d] is %s, not an object", key, i, jsonKind(b))
+			return nil, fmt.Errorf("%s.bindings[%d] is %s, not an object", key, i, fileinput.JSONKind(b))
 		}
 	}
 	return pol, nil

@@ -261,24 +261,6 @@ func (e *DecodeError) Error() string {
 	return s
 }
 
-func jsonKind(v any) string {
-	switch v.(type) {
-	case string:
-		return "a string"
-	case json.Number, float64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case nil:
-		return "null"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
 // DecodeAssets streams assets from r: one per line (what ExportAssets
 // writes), a JSON array (pretty-printed or not, what `gcloud asset list
 // --format=json` prints), or concatenated, pretty-printed objects. It calls
@@ -327,7 +309,7 @@ func DecodeAssets(r io.Reader, fn func(Asset)) (int, error) {
 				k++
 				m, ok := it.(map[string]any)
 				if !ok {
-					fail(rec.Place(), fmt.Errorf("item %d: %s where an asset object should be", k, jsonKind(it)))
+					fail(rec.Place(), fmt.Errorf("item %d: %s where an asset object should be", k, fileinput.JSONKind(it)))
 					continue
 				}
 				a, err := assetFromMap(m)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/driftwarden/driftwarden/internal/fileinput"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -88,7 +89,7 @@ func pubsubEnvelope(m map[string]any) (envelope, bool) {
 		}
 		return env, true
 	default:
-		return envelope{err: fmt.Errorf("Pub/Sub pull response: receivedMessages is a JSON %s, not an array", jsonKind(rm))}, true
+		return envelope{err: fmt.Errorf("Pub/Sub pull response: receivedMessages is %s, not an array", fileinput.JSONKind(rm))}, true
 	}
 	if msg, ok := get(m, "message").(map[string]any); ok {
 		return envelope{messages: []any{msg}}, true // push delivery or received message
@@ -151,24 +152,6 @@ func messageData(m map[string]any) ([]byte, error) {
 	case map[string]any:
 		return json.Marshal(d)
 	default:
-		return nil, fmt.Errorf("data is a JSON %s, not a base64 string", jsonKind(d))
-	}
-}
-
-// jsonKind names the JSON type of a decoded value.
-func jsonKind(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "object"
-	case []any:
-		return "array"
-	case string:
-		return "string"
-	case bool:
-		return "boolean"
-	case nil:
-		return "null"
-	default:
-		return "number"
+		return nil, fmt.Errorf("data is %s, not a base64 string", fileinput.JSONKind(d))
 	}
 }

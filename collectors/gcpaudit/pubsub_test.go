@@ -140,7 +140,7 @@ func TestFilesPubSubPushDeliveries(t *testing.T) {
 	require.Contains(t, errs[f+"line 5"], "Pub/Sub message m5: data: decoding LogEntry JSON: invalid character")
 	require.Contains(t, errs[f+"line 6"], "Pub/Sub message m6: no data")
 	require.Contains(t, errs[f+"line 8"], "Pub/Sub message m8: data: LogEntry has no protoPayload")
-	require.Contains(t, errs[f+"line 12"], "Pub/Sub message m12: data is a JSON array, not a base64 string")
+	require.Contains(t, errs[f+"line 12"], "Pub/Sub message m12: data is an array, not a base64 string")
 	for _, msg := range errs {
 		require.NotContains(t, msg, "jane", "errors do not echo message content")
 	}
@@ -217,7 +217,7 @@ func TestFilesPubSubPullShapes(t *testing.T) {
 	restBad := fmt.Sprintf("10:00:00_10:59:59_S1.json lines 1-%d, message 2", strings.Count(string(rest), "\n")+1)
 	require.Contains(t, errs[restBad], "Pub/Sub message r2: data: decoding LogEntry JSON", "%v", errs)
 	require.Contains(t, errs["10:00:00_10:59:59_S2.json line 4, message 1"], "received message has no message object")
-	require.Contains(t, errs["10:00:00_10:59:59_S2.json line 5"], "receivedMessages is a JSON string, not an array")
+	require.Contains(t, errs["10:00:00_10:59:59_S2.json line 5"], "receivedMessages is a string, not an array")
 	require.Contains(t, errs["10:00:00_10:59:59_S2.json line 6, entry 2"], "Pub/Sub message p2: empty data")
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/driftwarden/driftwarden/collectors"
 	"github.com/driftwarden/driftwarden/identity"
+	"github.com/driftwarden/driftwarden/internal/fileinput"
 	"github.com/driftwarden/driftwarden/model"
 )
 
@@ -108,7 +109,7 @@ func readPlan(r io.Reader, stack, source string) (planResult, error) {
 			// are seen, so that a document that is no plan at all says so.
 			sawVersion = true
 			if s, ok := v.(string); !ok {
-				versionErr = placed("format_version", fmt.Errorf("format_version is %s, want a string such as \"1.2\": %w", jsonKind(v), ErrUnsupportedVersion))
+				versionErr = placed("format_version", fmt.Errorf("format_version is %s, want a string such as \"1.2\": %w", fileinput.JSONKind(v), ErrUnsupportedVersion))
 			} else if err := checkFormatVersion(s); err != nil {
 				versionErr = placed("format_version", err)
 			}
@@ -312,7 +313,7 @@ func asObject(field string, v any) (map[string]any, error) {
 	case map[string]any:
 		return t, nil
 	default:
-		return nil, fmt.Errorf("%s is %s, want an object", field, jsonKind(v))
+		return nil, fmt.Errorf("%s is %s, want an object", field, fileinput.JSONKind(v))
 	}
 }
 
@@ -374,25 +375,6 @@ func walkSensitive(tree any, path string, out *[]string) {
 	}
 }
 
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case float64, json.Number:
-		return "a number"
-	case string:
-		return "a string"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	default:
-		return fmt.Sprintf("%T", v)
-	}
-}
-
 func describeToken(t json.Token) string {
 	switch v := t.(type) {
 	case json.Delim:
@@ -401,7 +383,7 @@ func describeToken(t json.Token) string {
 		}
 		return "an object"
 	default:
-		return jsonKind(v)
+		return fileinput.JSONKind(v)
 	}
 }
 
